@@ -1,0 +1,42 @@
+# The two commands in the README: `make run` (demo on SQLite) and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+export BASE_URL ?= http://$(HOST):$(PORT)
+
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test install lint typecheck unit clean
+
+$(INSTALLED): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "campaign needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(INSTALLED)
+
+## Upgrade the database, load the demo and serve it (SQLite under ./instance).
+run: $(INSTALLED)
+	$(BIN)/campaign db upgrade
+	$(BIN)/campaign demo
+	$(BIN)/campaign serve --host $(HOST) --port $(PORT)
+
+## Lint, type-check and run the whole test suite.
+test: lint typecheck unit
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(INSTALLED)
+	$(BIN)/mypy
+
+unit: $(INSTALLED)
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

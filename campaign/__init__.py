@@ -1,0 +1,133 @@
+"""campaign: petitions and consultations with email-verified signatures."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, url_for
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import BaseConverter
+
+from campaign.config import (
+    PROJECT_ROOT,
+    apply_fixed_settings,
+    default_instance_path,
+    load_config,
+    load_or_create_secret_key,
+)
+from campaign.text import SLUG_MAX_LENGTH
+
+
+class SlugConverter(BaseConverter):
+    """Petition and consultation slugs: anything else is a 404 before any query runs."""
+
+    regex = rf"[a-z0-9](?:[a-z0-9-]{{0,{SLUG_MAX_LENGTH - 2}}}[a-z0-9])?"
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application from the environment, with ``test_config`` on top."""
+    overrides = dict(test_config or {})
+    instance_path = Path(
+        overrides.pop("INSTANCE_PATH", None) or os.environ.get("INSTANCE_PATH") or default_instance_path()
+    ).resolve()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    environ = dict(os.environ)
+    for key in ("DATABASE_URL", "BASE_URL", "MAIL_URL", "SECRET_KEY"):
+        if key in overrides:
+            environ[key] = str(overrides.pop(key))
+    app.config.update(load_config(environ, instance_path))
+    apply_fixed_settings(app.config)
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_or_create_secret_key(instance_path)
+
+    _configure_logging(app)
+    if app.config["PROXY_HOPS"]:
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    app.url_map.converters["slug"] = SlugConverter
+    app.url_map.strict_slashes = False
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+
+    from campaign.cli import register_commands
+    from campaign.errors import register_error_handlers
+    from campaign.security import init_security
+
+    init_security(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    level = getattr(logging, app.config["LOG_LEVEL"], logging.INFO)
+    logging.getLogger("campaign").setLevel(level)
+    if not logging.getLogger().handlers:
+        # Libraries stay at WARNING; our own loggers at LOG_LEVEL.
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _init_extensions(app: Flask) -> None:
+    from campaign.accounts.service import load_organiser
+    from campaign.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Sign in to use the organiser console."
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(load_organiser)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from campaign import accounts, console, petitions
+
+    for blueprint in (
+        petitions.bp,
+        petitions.console_bp,
+        accounts.bp,
+        accounts.console_bp,
+        console.bp,
+    ):
+        app.register_blueprint(blueprint)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from campaign.timeutil import format_date, format_datetime
+
+    static_versions: dict[str, str] = {}
+
+    def static_url(filename: str) -> str:
+        # A content hash in the URL lets browsers and proxies cache static files for a long time.
+        if filename not in static_versions:
+            path = Path(app.static_folder or "") / filename
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else "0"
+            static_versions[filename] = digest
+        return url_for("static", filename=filename, v=static_versions[filename])
+
+    def number(value: int | None) -> str:
+        return f"{value or 0:,}"
+
+    app.jinja_env.globals.update(
+        static_url=static_url,
+        site_name=app.config["SITE_NAME"],
+        timezone_name=app.config["TIMEZONE"],
+    )
+    app.jinja_env.filters.update(datetime=format_datetime, date=format_date, number=number)

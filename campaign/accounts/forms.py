@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import PasswordField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from campaign.accounts.service import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from campaign.forms import TextLineField
+
+
+class LoginForm(FlaskForm):
+    email = TextLineField(
+        "Email address",
+        validators=[DataRequired("Enter your email address"), Length(max=254, message="Enter a shorter email address")],
+        render_kw={"autocomplete": "username", "type": "email", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired("Enter your password")],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired("Enter your current password")],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired("Enter a new password"),
+            Length(
+                min=PASSWORD_MIN_LENGTH,
+                max=PASSWORD_MAX_LENGTH,
+                message=f"Use between {PASSWORD_MIN_LENGTH} and {PASSWORD_MAX_LENGTH} characters",
+            ),
+        ],
+        description=f"At least {PASSWORD_MIN_LENGTH} characters. A few unrelated words make a good password.",
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm_password = PasswordField(
+        "Confirm new password",
+        validators=[DataRequired("Confirm your new password"), EqualTo("new_password", "The passwords do not match")],
+        render_kw={"autocomplete": "new-password"},
+    )

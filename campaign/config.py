@@ -1,0 +1,169 @@
+"""Settings from environment variables only; no secret is ever written in code."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import secrets
+import stat
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+logger = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+class ConfigError(ValueError):
+    """A setting has a value the application cannot use."""
+
+
+def parse_bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
+def parse_int(name: str, raw: str, *, minimum: int = 0) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}")
+    return value
+
+
+def _ratelimit_value(name: str, raw: str) -> Any:
+    """Flask-Limiter settings arrive as strings; give booleans and numbers their type."""
+    lowered = raw.strip().lower()
+    if lowered in _TRUE | _FALSE and name != "RATELIMIT_STORAGE_URI":
+        return parse_bool(name, raw)
+    if lowered.isdigit():
+        return int(lowered)
+    return raw
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the URLs people paste (postgres://, postgresql://) and use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_or_create_secret_key(instance_path: Path) -> str:
+    """Read the instance's secret key, creating it once, readable by the owner only.
+
+    Several processes may start at once, so the key is written to a private temporary
+    file and linked into place; whoever links first wins and everyone reads that key.
+    """
+    key_path = instance_path / "secret_key"
+    if not key_path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=instance_path, prefix=".secret_key.")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+                handle.flush()
+                os.fsync(handle.fileno())
+            with contextlib.suppress(FileExistsError):  # another process won the race; use its key
+                os.link(temporary, key_path)
+        finally:
+            os.unlink(temporary)
+    mode = stat.S_IMODE(key_path.stat().st_mode)
+    if mode & 0o077:
+        logger.warning("secret key file was readable by others; restricting it to the owner")
+        key_path.chmod(0o600)
+    key = key_path.read_text().strip()
+    if len(key) < 32:
+        raise ConfigError(f"{key_path} holds a secret key that is too short; delete it to regenerate")
+    return key
+
+
+def default_instance_path() -> Path:
+    return PROJECT_ROOT / "instance"
+
+
+def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
+    """Build the Flask configuration from the environment."""
+    config: dict[str, Any] = {}
+
+    database_url = environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'campaign.db'}"
+    config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(database_url)
+
+    secret_key = environ.get("SECRET_KEY")
+    if secret_key is not None and len(secret_key) < 32:
+        raise ConfigError("SECRET_KEY must be at least 32 characters long")
+    config["SECRET_KEY"] = secret_key or None  # filled from the instance folder later
+
+    base_url = (environ.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+    parts = urlsplit(base_url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ConfigError(f"BASE_URL must be an http(s) URL such as https://petitions.example.org, not {base_url!r}")
+    config["BASE_URL"] = base_url
+    config["PREFERRED_URL_SCHEME"] = parts.scheme
+    config["SESSION_COOKIE_SECURE"] = parts.scheme == "https"
+
+    config["MAIL_URL"] = environ.get("MAIL_URL") or (instance_path / "mail").as_uri()
+    config["MAIL_FROM"] = environ.get("MAIL_FROM") or "Campaign <noreply@localhost>"
+
+    config["SITE_NAME"] = environ.get("SITE_NAME") or "Campaign"
+    timezone = environ.get("TIMEZONE") or "Europe/London"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"TIMEZONE {timezone!r} is not a known time zone") from None
+    config["TIMEZONE"] = timezone
+    config["LOG_LEVEL"] = (environ.get("LOG_LEVEL") or "INFO").upper()
+    config["PROXY_HOPS"] = parse_int("PROXY_HOPS", environ.get("PROXY_HOPS", "0"))
+
+    config["LOGIN_RATE_LIMIT_PER_IP"] = environ.get("LOGIN_RATE_LIMIT_PER_IP") or "20 per minute;200 per hour"
+    config["LOGIN_RATE_LIMIT_PER_ACCOUNT"] = environ.get("LOGIN_RATE_LIMIT_PER_ACCOUNT") or "5 per minute;30 per hour"
+    config["WORKER_INTERVAL_SECONDS"] = parse_int(
+        "WORKER_INTERVAL_SECONDS", environ.get("WORKER_INTERVAL_SECONDS", "1"), minimum=1
+    )
+
+    config["RATELIMIT_STORAGE_URI"] = "memory://"
+    config["RATELIMIT_HEADERS_ENABLED"] = True
+    for name, raw in environ.items():
+        if name.startswith("RATELIMIT_"):
+            config[name] = _ratelimit_value(name, raw)
+    return config
+
+
+def apply_fixed_settings(config: dict[str, Any]) -> None:
+    """Settings that are decisions, not deployment choices (tests may still override them)."""
+    config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="campaign_session",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        SQLALCHEMY_TRACK_MODIFICATIONS=False,
+        WTF_CSRF_TIME_LIMIT=8 * 3600,
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        MAX_FORM_MEMORY_SIZE=512 * 1024,
+        TEMPLATES_AUTO_RELOAD=False,
+    )
+    uri = str(config.get("SQLALCHEMY_DATABASE_URI", ""))
+    engine_options: dict[str, Any] = {}
+    if uri.startswith("postgresql"):
+        engine_options = {
+            "pool_pre_ping": True,
+            "pool_size": 5,
+            "max_overflow": 5,
+            "connect_args": {"connect_timeout": 5},
+        }
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options

@@ -1,0 +1,40 @@
+"""The organiser console: every route under /console requires a signed-in organiser."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from flask import Blueprint, abort, current_app
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from campaign.accounts.models import Organiser
+
+
+def current_organiser() -> Organiser:
+    """The signed-in organiser (console views only run when there is one)."""
+    return cast(Organiser, current_user._get_current_object())
+
+
+def _require_organiser() -> ResponseReturnValue | None:
+    if not current_user.is_authenticated:
+        # The login page, remembering where the organiser was going.
+        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined,no-any-return]
+    return None
+
+
+def make_console_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
+    """A blueprint whose every route requires a signed-in organiser."""
+    blueprint = Blueprint(name, import_name, url_prefix=url_prefix)
+    blueprint.before_request(_require_organiser)
+    return blueprint
+
+
+def require_admin() -> None:
+    if not current_organiser().is_admin:
+        abort(403)
+
+
+bp = make_console_blueprint("console", __name__, "/console")
+
+from campaign.console import views  # noqa: E402,F401

@@ -1,0 +1,198 @@
+"""Demo data for the example campaign: a police force's ban on officers' social media accounts.
+
+Loading is idempotent: anything that already exists (matched by email or slug) is
+left exactly as it is, so an organiser's edits to the demo survive a second run.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from campaign.accounts.models import Organisation, Organiser, Role
+from campaign.accounts.service import hash_password
+from campaign.db import transaction, utcnow
+from campaign.extensions import db
+from campaign.markup import render_markdown
+from campaign.petitions.models import Petition, PetitionState
+
+DEMO_ORGANISATION = "North Yorkshire Residents' Forum"
+DEMO_ORGANISER_EMAIL = "organiser@example.org"
+DEMO_ORGANISER_NAME = "Alex Morgan"
+DEMO_PETITION_SLUG = "reverse-the-social-media-ban"
+
+BAN_PETITION_BODY = """\
+Until this year, many of our neighbourhood officers, PCSOs and roads-policing teams ran their own
+social media accounts. They posted about burglaries on our streets, road closures, lost dogs found
+and scams doing the rounds, and they answered our questions in plain language. One roads-policing
+sergeant alone had more than 14,000 followers.
+
+Following national guidance, the force has now stopped officers running personal or area-based
+accounts. All contact on social media goes through a handful of official district accounts instead.
+
+## Why this matters
+
+- **Trust is built by people, not logos.** Officer-run accounts showed the human side of policing
+  at a time when local stations and front counters are closing.
+- **Local information, fast.** A post from the officer who patrols your village reaches the people
+  it affects in minutes, not after it has been approved and rewritten for a whole district.
+- **A conversation, not a noticeboard.** Residents could reply, ask and report. Eight district
+  accounts cannot hold that many conversations.
+- **Other forces manage it.** Neighbouring forces, Northamptonshire among them, have kept
+  individual accounts with sensible training and guidance.
+
+## What we are asking for
+
+We ask the Chief Constable to reverse the ban and let trained officers run accounts for their
+neighbourhoods again, with clear guidance and support, and we ask every candidate for Police,
+Fire and Crime Commissioner to say where they stand.
+
+The force has said it will keep the policy under review. Every verified signature here tells it,
+and the next Commissioner, how many residents want that review to happen now.
+"""
+
+OTHER_PETITIONS = [
+    {
+        "slug": "restore-harrogate-front-counter-hours",
+        "title": "Restore full opening hours at the Harrogate police front counter",
+        "summary": "The front counter now opens three mornings a week. We ask for it to open every weekday again.",
+        "body": "Since the spring, the front counter has opened only on Monday, Wednesday and Friday mornings.\n\n"
+        "Older residents and people without internet access rely on it to report crime, hand in lost "
+        "property and get advice face to face. We ask the force to restore weekday opening.",
+        "target": 2000,
+        "state": PetitionState.CLOSED,
+        "days_open": 120,
+        "days_closed": 20,
+    },
+    {
+        "slug": "publish-neighbourhood-priorities-online",
+        "title": "Publish neighbourhood policing priorities and meeting notes online",
+        "summary": "Ask each neighbourhood team to publish its current priorities and the notes of public meetings.",
+        "body": "Neighbourhood teams set local priorities at public meetings, but few people can attend.\n\n"
+        "Publishing the priorities and short notes of each meeting would let every resident see what "
+        "their team is working on and hold it to account.",
+        "target": 1000,
+        "state": PetitionState.DRAFT,
+    },
+    {
+        "slug": "speed-cameras-on-the-a64-at-malton",
+        "title": "Install average speed cameras on the A64 near Malton",
+        "summary": "Residents along the A64 ask for average speed cameras after a run of serious collisions.",
+        "body": "A stretch of the A64 near Malton has seen several serious collisions in two years.\n\n"
+        "Average speed cameras have reduced collisions on similar roads. We asked the safety camera "
+        "partnership to assess the route.",
+        "target": 500,
+        "state": PetitionState.ARCHIVED,
+        "days_open": 400,
+        "days_closed": 300,
+    },
+]
+
+
+@dataclass
+class DemoReport:
+    lines: list[str] = field(default_factory=list)
+
+
+def _demo_password_file() -> Path:
+    return Path(current_app.instance_path) / "demo-organiser-password"
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Create a file only the owner can read (never briefly readable by others)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(text)
+
+
+def _ensure_organiser(report: DemoReport) -> Organiser:
+    organisation = db.session.scalar(select(Organisation).where(Organisation.name == DEMO_ORGANISATION))
+    if organisation is None:
+        organisation = Organisation(name=DEMO_ORGANISATION)
+        db.session.add(organisation)
+    organiser = db.session.scalar(select(Organiser).where(Organiser.email == DEMO_ORGANISER_EMAIL))
+    password_file = _demo_password_file()
+    if organiser is None:
+        # A password generated for this installation, never one written in code.
+        password = secrets.token_urlsafe(12)
+        organiser = Organiser(
+            email=DEMO_ORGANISER_EMAIL,
+            name=DEMO_ORGANISER_NAME,
+            role=Role.ORGANISER.value,
+            password_hash=hash_password(password),
+            organisation=organisation,
+        )
+        db.session.add(organiser)
+        password_file.unlink(missing_ok=True)
+        _write_private(password_file, password)
+        report.lines.append(f"Created demo organiser {DEMO_ORGANISER_EMAIL}.")
+    if password_file.exists():
+        password = password_file.read_text().strip()
+        report.lines.append(f"Organiser login: {DEMO_ORGANISER_EMAIL}  password: {password} (as first set)")
+    else:
+        report.lines.append(f"Organiser login: {DEMO_ORGANISER_EMAIL} (password unchanged since it was first set)")
+    return organiser
+
+
+def _ensure_petition(organiser: Organiser, spec: dict[str, object], report: DemoReport) -> None:
+    slug = str(spec["slug"])
+    if db.session.scalar(select(Petition.id).where(Petition.slug == slug)) is not None:
+        return
+    now = utcnow()
+    state = spec["state"]
+    body = str(spec["body"])
+    petition = Petition(
+        organisation=organiser.organisation,
+        created_by=organiser,
+        slug=slug,
+        title=str(spec["title"]),
+        summary=str(spec["summary"]),
+        body_markdown=body,
+        body_html=render_markdown(body),
+        target=int(str(spec["target"])),
+        state=str(state),
+    )
+    if state != PetitionState.DRAFT:
+        petition.opened_at = now - timedelta(days=int(str(spec.get("days_open", 14))))
+    if state == PetitionState.OPEN:
+        petition.closes_at = now + timedelta(days=int(str(spec.get("days_left", 90))))
+    if state in {PetitionState.CLOSED, PetitionState.ARCHIVED}:
+        petition.closed_at = now - timedelta(days=int(str(spec.get("days_closed", 10))))
+        petition.closes_at = petition.closed_at
+    db.session.add(petition)
+    report.lines.append(f"Created {state} petition /petitions/{slug}")
+
+
+def load_demo() -> DemoReport:
+    """Create the demo organisation, organiser and petitions that do not exist yet."""
+    report = DemoReport()
+    with transaction():
+        organiser = _ensure_organiser(report)
+        _ensure_petition(
+            organiser,
+            {
+                "slug": DEMO_PETITION_SLUG,
+                "title": "Reverse the ban on police officers' local social media accounts",
+                "summary": "Let trained neighbourhood and roads-policing officers run their own local accounts "
+                "again, so residents get local news and a two-way conversation with the people who police them.",
+                "body": BAN_PETITION_BODY,
+                "target": 10_000,
+                "state": PetitionState.OPEN,
+                "days_open": 12,
+                "days_left": 78,
+            },
+            report,
+        )
+        for spec in OTHER_PETITIONS:
+            _ensure_petition(organiser, spec, report)
+    base_url = current_app.config["BASE_URL"]
+    report.lines.append(f"Demo petition: {base_url}/petitions/{DEMO_PETITION_SLUG}")
+    report.lines.append(f"Organiser console: {base_url}/console/")
+    return report

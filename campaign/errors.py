@@ -1,0 +1,126 @@
+"""Domain exceptions and the one place that turns errors into responses."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+logger = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A rule of the platform said no; the message is safe to show to the person."""
+
+    status_code = 400
+    title = "That could not be done"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(DomainError):
+    status_code = 404
+    title = "Page not found"
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    title = "You do not have permission to do that"
+
+
+class InvalidTransition(DomainError):
+    """A state change that the object's current state does not allow."""
+
+    status_code = 409
+    title = "That change is not possible now"
+
+
+class ValidationFailed(DomainError):
+    """Input broke a rule; ``errors`` maps field names to messages for the form."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
+        self.errors = errors
+
+
+ERROR_TITLES = {
+    400: "Something was wrong with that request",
+    403: "You do not have permission to see this page",
+    404: "Page not found",
+    405: "That action is not allowed here",
+    409: "That change is not possible now",
+    410: "This page has been removed",
+    413: "That was too much to send",
+    429: "Too many requests",
+    500: "Sorry, something went wrong on our side",
+    503: "The service is temporarily unavailable",
+}
+
+ERROR_MESSAGES = {
+    400: "Please go back, check what you entered and try again.",
+    403: "If you think you should have access, sign in with a different account.",
+    404: "If you typed the web address, check it is correct. If you followed a link, it may be out of date.",
+    405: "Go back to the page you came from and use the buttons on it.",
+    410: "The page you were looking for is no longer available.",
+    413: "Please send less text or a smaller file.",
+    429: "You have tried that too many times in a short period. Please wait a few minutes and try again.",
+    500: "We have been told about the problem. Please try again in a few minutes.",
+    503: "Please try again in a few minutes.",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, message: str | None = None, title: str | None = None) -> Response:
+    """Render an error as a page, or as JSON with a stable shape under ``/api/``."""
+    title = title or ERROR_TITLES.get(status, "Error")
+    message = message or ERROR_MESSAGES.get(status, "")
+    if wants_json():
+        response = jsonify({"error": {"status": status, "title": title, "message": message}})
+    else:
+        response = Response(
+            render_template("errors/error.html", status=status, title=title, message=message),
+            mimetype="text/html",
+        )
+    response.status_code = status
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError) -> Response:
+        return error_response(error.status_code, error.message, error.title)
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf_error(error: CSRFError) -> Response:
+        return error_response(
+            400,
+            "The form you sent had expired or was not sent from this site. "
+            "Please go back, reload the page and try again.",
+            "Your form has expired",
+        )
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException) -> Any:
+        status = error.code or 500
+        if status < 400:
+            return error
+        response = error_response(status)
+        for name, value in error.get_headers():
+            if name in ("Allow", "Retry-After"):
+                response.headers[name] = value
+        return response
+
+    @app.errorhandler(Exception)
+    def handle_unexpected_error(error: Exception) -> Response:
+        if isinstance(error, HTTPException):  # pragma: no cover - handled above
+            return handle_http_error(error)  # type: ignore[no-any-return]
+        logger.error("unhandled error on %s %s", request.method, request.path, exc_info=error)
+        return error_response(InternalServerError.code)

@@ -1,0 +1,27 @@
+"""Absolute links, for emails, link previews and share buttons."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
+
+from flask import current_app
+
+
+def absolute_url(endpoint: str, **values: Any) -> str:
+    """An absolute URL on BASE_URL; works with or without a request (in workers too)."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def share_links(url: str, title: str, summary: str) -> list[tuple[str, str]]:
+    """Plain share links (no third-party scripts): (label, href)."""
+    text = f"{title} – sign the petition"
+    return [
+        ("Email", "mailto:?" + urlencode({"subject": title, "body": f"{summary}\n\n{url}"}, quote_via=quote)),
+        ("WhatsApp", "https://wa.me/?" + urlencode({"text": f"{text} {url}"}, quote_via=quote)),
+        ("Facebook", "https://www.facebook.com/sharer/sharer.php?" + urlencode({"u": url})),
+        ("X (Twitter)", "https://twitter.com/intent/tweet?" + urlencode({"text": text, "url": url})),
+        ("Bluesky", "https://bsky.app/intent/compose?" + urlencode({"text": f"{text} {url}"})),
+    ]

@@ -1,0 +1,54 @@
+// Progressive enhancements only: every page works without this file.
+(function () {
+  "use strict";
+
+  // Move focus to the error summary so screen reader and keyboard users hear it first.
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) {
+    summary.focus();
+  }
+
+  // Clicking an error summary link focuses the field, not just scrolls to it.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest(".error-summary a[href^='#']");
+    if (!link) return;
+    var field = document.getElementById(link.getAttribute("href").slice(1));
+    if (field) {
+      event.preventDefault();
+      field.focus();
+      field.scrollIntoView({ block: "center" });
+    }
+  });
+
+  // A second click on a submit button while the first is being sent does nothing.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var button = form.querySelector("[data-prevent-double-click]");
+    if (!button) return;
+    if (form.dataset.submitting === "true") {
+      event.preventDefault();
+      return;
+    }
+    form.dataset.submitting = "true";
+    window.setTimeout(function () { form.dataset.submitting = "false"; }, 5000);
+  });
+  // Coming back with the browser's back button re-enables forms.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-submitting]").forEach(function (form) {
+      form.dataset.submitting = "false";
+    });
+  });
+
+  // "Copy link" buttons are hidden until this script can make them work.
+  document.querySelectorAll("[data-copy-target]").forEach(function (button) {
+    var input = document.getElementById(button.getAttribute("data-copy-target"));
+    if (!input || !navigator.clipboard) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(input.value).then(function () {
+        button.textContent = "Link copied";
+        window.setTimeout(function () { button.textContent = "Copy link"; }, 3000);
+      });
+    });
+  });
+})();

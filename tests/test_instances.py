@@ -1,0 +1,75 @@
+"""Several app instances sharing one database and one Redis, as in production."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import DEFAULT_PASSWORD
+from tests.servers import Browserless, running_server, server_environment
+
+
+@pytest.fixture
+def shared_database(database_url: str, tmp_path: Path) -> str:
+    """The test database, with an organiser, usable by server processes."""
+    from campaign import create_app
+    from campaign.extensions import db
+    from tests.conftest import base_config
+    from tests.helpers import make_organiser
+
+    app = create_app(base_config(tmp_path / "setup", database_url))
+    make_organiser(app)
+    with app.app_context():
+        db.engine.dispose()
+    return database_url
+
+
+def test_login_throttle_is_shared_by_instances_through_redis(
+    shared_database: str, redis_url: str, tmp_path: Path
+) -> None:
+    env = server_environment(
+        tmp_path / "instance",
+        shared_database,
+        SECRET_KEY="shared-secret-key-for-both-instances-0123456789",
+        RATELIMIT_STORAGE_URI=redis_url,
+        RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
+        LOGIN_RATE_LIMIT_PER_ACCOUNT="4 per minute",
+    )
+    with running_server(env) as first, running_server(env) as second:
+        statuses = []
+        for attempt in range(4):
+            server = first if attempt % 2 == 0 else second
+            browser = Browserless()
+            status, _ = browser.submit(
+                f"{server.url}/login", {"email": "organiser@example.org", "password": f"wrong guess {attempt}"}
+            )
+            statuses.append(status)
+        assert statuses == [200, 200, 200, 200]
+        # The fifth attempt, on either instance, is over the shared limit, even with the right password.
+        for server in (first, second):
+            status, page = Browserless().submit(
+                f"{server.url}/login", {"email": "organiser@example.org", "password": DEFAULT_PASSWORD}
+            )
+            assert status == 429
+            assert "Too many requests" in page
+
+
+def test_each_instance_counts_alone_with_memory_storage(shared_database: str, tmp_path: Path) -> None:
+    """The control for the test above: without shared storage, limits are per process."""
+    env = server_environment(
+        tmp_path / "instance",
+        shared_database,
+        SECRET_KEY="shared-secret-key-for-both-instances-0123456789",
+        LOGIN_RATE_LIMIT_PER_ACCOUNT="2 per minute",
+    )
+    with running_server(env) as first, running_server(env) as second:
+        for server in (first, second):
+            for attempt in range(2):
+                status, _ = Browserless().submit(
+                    f"{server.url}/login", {"email": "organiser@example.org", "password": f"wrong {attempt}"}
+                )
+                assert status == 200
+        status, _ = Browserless().submit(f"{first.url}/login", {"email": "organiser@example.org", "password": "x" * 12})
+        assert status == 429
