@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, url_for
+from flask import Flask, Response, request, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import BaseConverter
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 from campaign.config import (
     PROJECT_ROOT,
@@ -27,6 +27,13 @@ class SlugConverter(BaseConverter):
     """Petition and consultation slugs: anything else is a 404 before any query runs."""
 
     regex = rf"[a-z0-9](?:[a-z0-9-]{{0,{SLUG_MAX_LENGTH - 2}}}[a-z0-9])?"
+
+
+class IdConverter(IntegerConverter):
+    """Database ids: positive and within a 32-bit integer, so a huge number is a 404, not an overflow."""
+
+    def __init__(self, url_map: Any) -> None:
+        super().__init__(url_map, min=1, max=2**31 - 1)
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -57,6 +64,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     app.url_map.converters["slug"] = SlugConverter
+    app.url_map.converters["id"] = IdConverter
     app.url_map.strict_slashes = False
 
     _init_extensions(app)
@@ -97,11 +105,18 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from campaign import accounts, console, petitions
+    from campaign.accounts import views as accounts
+    from campaign.api import views as api
+    from campaign.console import views as console
+    from campaign.petitions import console_views as petitions_console
+    from campaign.petitions import views as petitions
+    from campaign.signing import views as signing
 
     for blueprint in (
         petitions.bp,
-        petitions.console_bp,
+        petitions_console.console_bp,
+        signing.bp,
+        api.bp,
         accounts.bp,
         accounts.console_bp,
         console.bp,
@@ -131,3 +146,15 @@ def _register_template_helpers(app: Flask) -> None:
         timezone_name=app.config["TIMEZONE"],
     )
     app.jinja_env.filters.update(datetime=format_datetime, date=format_date, number=number)
+
+    @app.after_request
+    def cache_static_files(response: Response) -> Response:
+        # static_url() puts a content hash in the address, so that address never changes content.
+        if request.endpoint == "static" and response.status_code == 200:
+            max_age = 31_536_000 if request.args.get("v") else 3600
+            response.cache_control.public = True
+            response.cache_control.max_age = max_age
+            response.cache_control.no_cache = None
+            if request.args.get("v"):
+                response.cache_control.immutable = True
+        return response

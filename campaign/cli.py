@@ -28,7 +28,7 @@ def main() -> None:
 
 def register_commands(app: Flask) -> None:
     """Add the platform's commands to ``app.cli`` (which `campaign` and `flask` both show)."""
-    for command in (organiser, demo_command, worker_command, serve_command):
+    for command in (organiser, demo_command, worker_command, serve_command, counts, mail):
         app.cli.add_command(command)
 
 
@@ -81,6 +81,58 @@ def demo_command() -> None:
         click.echo(line)
 
 
+# --- counts and mail ---------------------------------------------------------------------
+
+
+@click.group()
+def counts() -> None:
+    """Petition signature counts."""
+
+
+@counts.command("reconcile")
+@click.option("--dry-run", is_flag=True, help="Report differences without repairing them.")
+@with_appcontext
+def reconcile_command(dry_run: bool) -> None:
+    """Compare stored counts with the confirmed signatures, repair them and report what changed."""
+    from campaign.signing.counts import fold_count_deltas, reconcile_counts
+
+    folded = fold_count_deltas()
+    repairs = reconcile_counts(repair=not dry_run)
+    click.echo(f"Folded {folded} pending count changes.")
+    if not repairs:
+        click.echo("Every petition's count matches its confirmed signatures.")
+        return
+    verb = "would change" if dry_run else "changed"
+    for repair in repairs:
+        click.echo(f"{repair.slug}: {verb} {repair.stored} -> {repair.actual}")
+    click.echo(f"{len(repairs)} petition(s) {'differ' if dry_run else 'repaired'}.")
+
+
+@click.group()
+def mail() -> None:
+    """The outgoing mail queue."""
+
+
+@mail.command("status")
+@with_appcontext
+def mail_status_command() -> None:
+    """How many messages are queued, sending, sent and failed."""
+    from campaign.mail.service import outbox_status_counts
+
+    counted = outbox_status_counts()
+    for status in ("queued", "sending", "sent", "failed"):
+        click.echo(f"{status:8} {counted.get(status, 0)}")
+
+
+@mail.command("retry-failed")
+@with_appcontext
+def mail_retry_command() -> None:
+    """Queue failed messages again (after fixing MAIL_URL, for example)."""
+    from campaign.mail.service import retry_failed_mail
+
+    click.echo(f"Queued {retry_failed_mail()} failed message(s) again.")
+
+
 # --- serving -------------------------------------------------------------------------
 
 
@@ -100,8 +152,19 @@ def worker_command(once: bool) -> None:
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="gunicorn worker processes.")
 @click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64), help="Threads per worker.")
 @click.option("--no-worker", is_flag=True, help="Do not run the background worker alongside (run it separately).")
+@with_appcontext
 def serve_command(host: str, port: int, workers: int, threads: int, no_worker: bool) -> None:
     """Serve the app with gunicorn, and run the background worker alongside it."""
+    from campaign.health import schema_revisions
+
+    current, expected = schema_revisions()
+    if current != expected:
+        click.echo(
+            f"The database schema is at {', '.join(sorted(current)) or 'nothing'} but this version needs "
+            f"{', '.join(sorted(expected))}. Run `campaign db upgrade` first.",
+            err=True,
+        )
+        raise SystemExit(2)
     gunicorn = [
         sys.executable, "-m", "gunicorn",
         "--config", "python:campaign.gunicorn_conf",
@@ -115,39 +178,50 @@ def serve_command(host: str, port: int, workers: int, threads: int, no_worker: b
     _supervise(gunicorn, None if no_worker else [sys.executable, "-m", "campaign", "worker"])
 
 
+def _terminate(*processes: subprocess.Popen[bytes] | None) -> None:
+    for process in processes:
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+
+
 def _supervise(web_command: list[str], worker_command: list[str] | None) -> None:
-    """Run gunicorn and the worker; restart the worker if it dies; stop both together."""
+    """Run gunicorn and the worker; restart the worker if it dies; stop both together.
+
+    Exits 0 when asked to stop, and with gunicorn's own status when gunicorn stops by
+    itself (for example when the port is taken), so scripts and `make run` see the failure.
+    """
     web = subprocess.Popen(web_command)
     worker = subprocess.Popen(worker_command) if worker_command else None
-    stopping = False
+    stop_requested = False
 
-    def stop(signum: int, _frame: Any) -> None:
-        nonlocal stopping
-        stopping = True
-        for process in (web, worker):
-            if process is not None and process.poll() is None:
-                process.send_signal(signal.SIGTERM)
+    def stop(_signum: int, _frame: Any) -> None:
+        nonlocal stop_requested
+        stop_requested = True
+        _terminate(web, worker)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     restart_delay = 1.0
     try:
         while web.poll() is None:
-            if worker is not None and worker_command and worker.poll() is not None and not stopping:
+            if worker is not None and worker_command and worker.poll() is not None and not stop_requested:
                 click.echo(f"Background worker stopped (exit {worker.returncode}); restarting.", err=True)
                 time.sleep(restart_delay)
                 restart_delay = min(restart_delay * 2, 30.0)
                 worker = subprocess.Popen(worker_command)
             time.sleep(0.2)
     finally:
-        stop(signal.SIGTERM, None)
+        _terminate(web, worker)
         for process in (web, worker):
             if process is not None:
                 try:
                     process.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     process.kill()
-    sys.exit(web.returncode if not stopping else 0)
+    if stop_requested:
+        sys.exit(0)
+    click.echo(f"The web server stopped unexpectedly (exit {web.returncode}).", err=True)
+    sys.exit(web.returncode or 1)
 
 
 if __name__ == "__main__":  # pragma: no cover

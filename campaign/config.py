@@ -129,11 +129,34 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
     config["LOG_LEVEL"] = (environ.get("LOG_LEVEL") or "INFO").upper()
     config["PROXY_HOPS"] = parse_int("PROXY_HOPS", environ.get("PROXY_HOPS", "0"))
 
+    config["SESSION_LIFETIME_HOURS"] = parse_int(
+        "SESSION_LIFETIME_HOURS", environ.get("SESSION_LIFETIME_HOURS", "12"), minimum=1
+    )
     config["LOGIN_RATE_LIMIT_PER_IP"] = environ.get("LOGIN_RATE_LIMIT_PER_IP") or "20 per minute;200 per hour"
-    config["LOGIN_RATE_LIMIT_PER_ACCOUNT"] = environ.get("LOGIN_RATE_LIMIT_PER_ACCOUNT") or "5 per minute;30 per hour"
+    config["LOGIN_MAX_FAILURES"] = parse_int("LOGIN_MAX_FAILURES", environ.get("LOGIN_MAX_FAILURES", "5"), minimum=1)
+    config["LOGIN_LOCKOUT_MINUTES"] = parse_int(
+        "LOGIN_LOCKOUT_MINUTES", environ.get("LOGIN_LOCKOUT_MINUTES", "15"), minimum=1
+    )
     config["WORKER_INTERVAL_SECONDS"] = parse_int(
         "WORKER_INTERVAL_SECONDS", environ.get("WORKER_INTERVAL_SECONDS", "1"), minimum=1
     )
+
+    # Signing and mail.
+    config["CONFIRMATION_TOKEN_MAX_AGE_SECONDS"] = 86_400 * parse_int(
+        "CONFIRMATION_LINK_DAYS", environ.get("CONFIRMATION_LINK_DAYS", "7"), minimum=1
+    )
+    config["CONFIRMATION_GRACE_HOURS"] = parse_int(
+        "CONFIRMATION_GRACE_HOURS", environ.get("CONFIRMATION_GRACE_HOURS", "24")
+    )
+    config["SIGNATURE_EMAIL_CAP"] = parse_int("SIGNATURE_EMAIL_CAP", environ.get("SIGNATURE_EMAIL_CAP", "5"), minimum=1)
+    config["RESEND_MIN_INTERVAL_SECONDS"] = parse_int(
+        "RESEND_MIN_INTERVAL_SECONDS", environ.get("RESEND_MIN_INTERVAL_SECONDS", "60")
+    )
+    config["MAIL_MAX_ATTEMPTS"] = parse_int("MAIL_MAX_ATTEMPTS", environ.get("MAIL_MAX_ATTEMPTS", "30"), minimum=1)
+    config["COUNT_REFRESH_SECONDS"] = parse_int(
+        "COUNT_REFRESH_SECONDS", environ.get("COUNT_REFRESH_SECONDS", "5"), minimum=2
+    )
+    config["SIGN_RATE_LIMIT"] = environ.get("SIGN_RATE_LIMIT") or "60 per minute;1000 per hour"
 
     config["RATELIMIT_STORAGE_URI"] = "memory://"
     config["RATELIMIT_HEADERS_ENABLED"] = True

@@ -19,8 +19,8 @@ from campaign.accounts.models import Organisation, Organiser, Role
 from campaign.accounts.service import hash_password
 from campaign.db import transaction, utcnow
 from campaign.extensions import db
-from campaign.markup import render_markdown
 from campaign.petitions.models import Petition, PetitionState
+from campaign.petitions.service import PetitionDraft, create_petition
 
 DEMO_ORGANISATION = "North Yorkshire Residents' Forum"
 DEMO_ORGANISER_EMAIL = "organiser@example.org"
@@ -142,23 +142,25 @@ def _ensure_organiser(report: DemoReport) -> Organiser:
 
 
 def _ensure_petition(organiser: Organiser, spec: dict[str, object], report: DemoReport) -> None:
+    """Create a petition through the service (so its text is cleaned and rendered like any
+    other), then put it in the story's state with dates in the past."""
     slug = str(spec["slug"])
     if db.session.scalar(select(Petition.id).where(Petition.slug == slug)) is not None:
         return
     now = utcnow()
-    state = spec["state"]
-    body = str(spec["body"])
-    petition = Petition(
-        organisation=organiser.organisation,
-        created_by=organiser,
-        slug=slug,
-        title=str(spec["title"]),
-        summary=str(spec["summary"]),
-        body_markdown=body,
-        body_html=render_markdown(body),
-        target=int(str(spec["target"])),
-        state=str(state),
+    state = PetitionState(str(spec["state"]))
+    petition = create_petition(
+        organiser,
+        PetitionDraft(
+            title=str(spec["title"]),
+            summary=str(spec["summary"]),
+            body=str(spec["body"]),
+            target=int(str(spec["target"])),
+            slug=slug,
+        ),
+        now=now,
     )
+    petition.state = state.value
     if state != PetitionState.DRAFT:
         petition.opened_at = now - timedelta(days=int(str(spec.get("days_open", 14))))
     if state == PetitionState.OPEN:
@@ -166,7 +168,6 @@ def _ensure_petition(organiser: Organiser, spec: dict[str, object], report: Demo
     if state in {PetitionState.CLOSED, PetitionState.ARCHIVED}:
         petition.closed_at = now - timedelta(days=int(str(spec.get("days_closed", 10))))
         petition.closes_at = petition.closed_at
-    db.session.add(petition)
     report.lines.append(f"Created {state} petition /petitions/{slug}")
 
 

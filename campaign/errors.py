@@ -44,7 +44,7 @@ class ValidationFailed(DomainError):
     """Input broke a rule; ``errors`` maps field names to messages for the form."""
 
     def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
+        super().__init__(" ".join(message if message.endswith(".") else f"{message}." for message in errors.values()))
         self.errors = errors
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, StringField, TextAreaField
 
 from campaign.errors import ValidationFailed
 from campaign.text import clean_block, clean_line
+from campaign.timeutil import site_zone
 
 
 class TextLineField(StringField):
@@ -41,6 +43,15 @@ def apply_errors(form: Any, error: ValidationFailed | dict[str, str], *, only_ne
             field.errors = [*field.errors, message]
 
 
+_DATETIME_FORMATS = (
+    "%Y-%m-%dT%H:%M",  # what browsers send from a date-time picker
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%d/%m/%Y %H:%M",  # what people type where there is no picker
+    "%d/%m/%Y, %H:%M",
+)
+
+
 class LocalDateTimeField(DateTimeLocalField):
     """A date and time typed in the site's zone (converted to UTC by the view)."""
 
@@ -53,15 +64,25 @@ class LocalDateTimeField(DateTimeLocalField):
         if not raw:
             self.data = None
             return
-        for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
+        self.data = None
+        for fmt in _DATETIME_FORMATS:
             try:
                 # Naive on purpose: a wall-clock time in the site's zone, converted by from_local.
-                self.data = datetime.strptime(raw, fmt)  # noqa: DTZ007
-                return
+                parsed = datetime.strptime(raw, fmt)  # noqa: DTZ007
+                break
             except ValueError:
                 continue
-        self.data = None
-        raise ValueError("Enter a real date and time, for example 31/03/2027 17:00")
+        else:
+            raise ValueError("Enter a real date and time, for example 31/03/2027 17:00")
+        if not 2000 <= parsed.year <= 2099:
+            raise ValueError("Enter a date between the years 2000 and 2099")
+        zone = site_zone()
+        round_trip = parsed.replace(tzinfo=zone).astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+        if round_trip != parsed:
+            raise ValueError(
+                f"That time does not exist in {zone.key} time (the clocks go forward then); choose another"
+            )
+        self.data = parsed
 
 
 class WholeNumberField(IntegerField):
@@ -74,7 +95,11 @@ class WholeNumberField(IntegerField):
         if not raw:
             self.data = None
             return
-        if not raw.isdigit() or len(raw) > 12:
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
             self.data = None
             raise ValueError("Enter a whole number, like 10000")
         self.data = int(raw)
+
+
+class ConfirmForm(FlaskForm):
+    """A button that carries only the CSRF token."""

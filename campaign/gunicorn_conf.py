@@ -19,9 +19,10 @@ keepalive = 5
 # Access logs would hold every visitor's address; the app logs what it needs.
 accesslog = None
 errorlog = "-"
-# Let a reverse proxy on the same host pass X-Forwarded-* (the app only trusts them
-# when PROXY_HOPS says how many proxies there are).
-forwarded_allow_ips = "127.0.0.1,::1"
+# gunicorn would otherwise believe X-Forwarded-Proto from loopback by itself. The app
+# decides whom to believe: ProxyFix, configured by PROXY_HOPS.
+forwarded_allow_ips = ""
+secure_scheme_headers: dict[str, str] = {}
 
 
 def post_fork(server: Any, worker: Any) -> None:

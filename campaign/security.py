@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, Response, abort, request
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,6 +40,20 @@ def is_public(view: Callable[..., Any]) -> bool:
     return bool(getattr(view, "is_public", False))
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Cookie sessions, without ``Vary: Cookie`` on responses that never depend on one.
+
+    Flask-Login looks at the session on every request, which would otherwise mark static
+    files and public API answers as varying by cookie and split every shared cache.
+    """
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        super().save_session(app, session, response)
+        endpoint = request.endpoint or ""
+        if (endpoint == "static" or endpoint.startswith("api.")) and not session.modified:
+            response.vary.discard("Cookie")
+
+
 def _reject_nul_bytes() -> None:
     # NUL has no business in any text we accept, and PostgreSQL refuses it in
     # strings: refusing it here turns a database error into a clear 400.
@@ -66,5 +81,6 @@ def _set_security_headers(response: Response) -> Response:
 
 
 def init_security(app: Flask) -> None:
+    app.session_interface = SessionInterface()
     app.before_request(_reject_nul_bytes)
     app.after_request(_set_security_headers)

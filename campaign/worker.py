@@ -25,10 +25,19 @@ class Job:
 
 
 def default_jobs(app: Flask) -> list[Job]:
+    from campaign.mail.service import deliver_all_due_mail
     from campaign.petitions.service import close_due_petitions
+    from campaign.signing.counts import fold_count_deltas
 
     interval = float(app.config["WORKER_INTERVAL_SECONDS"])
-    return [Job("close due petitions", close_due_petitions, every_seconds=max(interval, 5.0))]
+    # Counts are folded often enough that, with HTTP caching of half the refresh
+    # interval on top, a confirmation shows within COUNT_REFRESH_SECONDS.
+    fold_every = min(interval, app.config["COUNT_REFRESH_SECONDS"] / 2)
+    return [
+        Job("fold signature counts", fold_count_deltas, every_seconds=fold_every),
+        Job("deliver mail", deliver_all_due_mail, every_seconds=interval),
+        Job("close due petitions", close_due_petitions, every_seconds=max(interval, 5.0)),
+    ]
 
 
 def run_jobs_once(app: Flask, jobs: list[Job], now: float) -> None:

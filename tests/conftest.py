@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 
 from campaign import create_app
 from campaign.extensions import db
+from tests.mailbox import SmtpServer
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
@@ -142,8 +143,22 @@ def instance_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def app(database_url: str, instance_path: Path) -> Iterator[Flask]:
-    application = create_app(base_config(instance_path, database_url))
+def config_overrides() -> dict[str, object]:
+    """Settings a test module needs on top of the defaults (override this fixture there)."""
+    return {}
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def app(database_url: str, instance_path: Path, config_overrides: dict[str, object]) -> Iterator[Flask]:
+    application = create_app({**base_config(instance_path, database_url), **config_overrides})
     yield application
     with application.app_context():
         db.session.remove()

@@ -6,7 +6,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from campaign.accounts.models import Organiser, Role
+from campaign.accounts.models import LoginThrottle, Organiser, Role
 from campaign.accounts.service import NewOrganiser, authenticate, create_organiser
 from campaign.errors import ValidationFailed
 from campaign.extensions import db
@@ -22,6 +22,7 @@ def test_passwords_are_stored_with_argon2(app: Flask) -> None:
         assert authenticate("ORGANISER@example.org ", DEFAULT_PASSWORD) is not None
         assert authenticate("organiser@example.org", "wrong password entirely") is None
         assert authenticate("nobody@example.org", DEFAULT_PASSWORD) is None
+        assert "organiser@example.org" not in str(db.session.query(LoginThrottle.email_hash).all()), "no address stored"
 
 
 def test_sign_in_and_out(client: FlaskClient, app: Flask) -> None:
@@ -68,14 +69,87 @@ def test_sign_in_is_throttled_per_account(client: FlaskClient, app: Flask) -> No
     make_organiser(app)
     statuses = [
         submit(client, "/login", {"email": "organiser@example.org", "password": f"guess number {n}"}).status_code
-        for n in range(6)
+        for n in range(5)
     ]
-    assert statuses[:5] == [200] * 5
-    assert statuses[5] == 429
-    # Even the right password is refused until the window passes.
-    blocked = submit(client, "/login", {"email": "organiser@example.org", "password": DEFAULT_PASSWORD})
+    assert statuses == [200] * 5
+    # The address is now locked for a while: even the right password is refused, from any browser.
+    blocked = submit(app.test_client(), "/login", {"email": "ORGANISER@example.org", "password": DEFAULT_PASSWORD})
     assert blocked.status_code == 429
-    assert "Too many requests" in text_of(blocked)
+    assert "too many failed attempts to sign in with this email address" in text_of(blocked)
+    assert "Try again in 15 minutes" in text_of(blocked)
+
+
+def test_unknown_addresses_lock_the_same_way(client: FlaskClient, app: Flask) -> None:
+    """Otherwise the lock would reveal which addresses have accounts."""
+    for n in range(5):
+        submit(client, "/login", {"email": "nobody@example.org", "password": f"guess number {n}"})
+    blocked = submit(client, "/login", {"email": "nobody@example.org", "password": "another guess"})
+    assert blocked.status_code == 429
+
+
+def test_a_successful_sign_in_clears_earlier_failures(client: FlaskClient, app: Flask) -> None:
+    make_organiser(app)
+    for n in range(4):
+        submit(client, "/login", {"email": "organiser@example.org", "password": f"guess number {n}"})
+    sign_in(client)
+    submit(client, "/logout", {}, form_url="/console/")
+    for n in range(4):
+        assert submit(client, "/login", {"email": "organiser@example.org", "password": f"wrong {n}"}).status_code == 200
+
+
+def test_signing_out_ends_the_session_even_if_the_cookie_is_kept(client: FlaskClient, app: Flask) -> None:
+    make_organiser(app)
+    sign_in(client)
+    kept = client.get_cookie("campaign_session")
+    assert kept is not None
+    submit(client, "/logout", {}, form_url="/console/")
+    thief = app.test_client()
+    thief.set_cookie("campaign_session", kept.value)
+    assert thief.get("/console/").status_code == 302
+
+
+def test_sessions_expire(client: FlaskClient, app: Flask) -> None:
+    from datetime import timedelta
+
+    from campaign.accounts.models import OrganiserSession
+    from campaign.db import utcnow
+
+    make_organiser(app)
+    sign_in(client)
+    assert client.get("/console/").status_code == 200
+    with app.app_context():
+        for row in db.session.query(OrganiserSession).all():
+            row.created_at, row.expires_at = utcnow() - timedelta(hours=13), utcnow() - timedelta(hours=1)
+        db.session.commit()
+    assert client.get("/console/").status_code == 302
+
+
+def test_guessing_the_current_password_is_throttled(client: FlaskClient, app: Flask) -> None:
+    make_organiser(app)
+    sign_in(client)
+    for n in range(5):
+        response = submit(
+            client,
+            "/console/account/password",
+            {
+                "current_password": f"guess {n}",
+                "new_password": "a new long passphrase",
+                "confirm_password": "a new long passphrase",
+            },
+        )
+        assert response.status_code == 200
+    response = submit(
+        client,
+        "/console/account/password",
+        {
+            "current_password": DEFAULT_PASSWORD,
+            "new_password": "a new long passphrase",
+            "confirm_password": "a new long passphrase",
+        },
+    )
+    assert response.status_code == 429
+    other = app.test_client()
+    assert submit(other, "/login", {"email": "organiser@example.org", "password": DEFAULT_PASSWORD}).status_code == 429
 
 
 def test_disabled_organisers_cannot_sign_in(client: FlaskClient, app: Flask) -> None:

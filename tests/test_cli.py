@@ -169,3 +169,25 @@ def test_campaign_help_lists_the_contract(tmp_path: Path, flag: str) -> None:
     assert result.returncode == 0
     for command in ("db", "demo", "serve", "organiser", "worker"):
         assert command in result.stdout
+
+
+def test_serve_fails_loudly_when_the_port_is_taken(tmp_path: Path) -> None:
+    env = _environment(tmp_path, f"sqlite:///{tmp_path / 'x.db'}")
+    assert _campaign("db", "upgrade", env=env).returncode == 0
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "campaign", "serve", "--port", str(port), "--workers", "1", "--no-worker"],
+            env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert result.returncode != 0
+    assert "stopped unexpectedly" in result.stderr
+
+
+def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
+    env = _environment(tmp_path, f"sqlite:///{tmp_path / 'empty.db'}")
+    result = _campaign("serve", "--port", str(_free_port()), env=env)
+    assert result.returncode == 2
+    assert "Run `campaign db upgrade` first" in result.stderr

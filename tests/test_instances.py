@@ -35,7 +35,7 @@ def test_login_throttle_is_shared_by_instances_through_redis(
         SECRET_KEY="shared-secret-key-for-both-instances-0123456789",
         RATELIMIT_STORAGE_URI=redis_url,
         RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
-        LOGIN_RATE_LIMIT_PER_ACCOUNT="4 per minute",
+        LOGIN_RATE_LIMIT_PER_IP="4 per minute",
     )
     with running_server(env) as first, running_server(env) as second:
         statuses = []
@@ -43,11 +43,11 @@ def test_login_throttle_is_shared_by_instances_through_redis(
             server = first if attempt % 2 == 0 else second
             browser = Browserless()
             status, _ = browser.submit(
-                f"{server.url}/login", {"email": "organiser@example.org", "password": f"wrong guess {attempt}"}
+                f"{server.url}/login", {"email": f"person{attempt}@example.org", "password": f"wrong guess {attempt}"}
             )
             statuses.append(status)
         assert statuses == [200, 200, 200, 200]
-        # The fifth attempt, on either instance, is over the shared limit, even with the right password.
+        # The fifth attempt from this address, on either instance, is over the shared per-IP limit.
         for server in (first, second):
             status, page = Browserless().submit(
                 f"{server.url}/login", {"email": "organiser@example.org", "password": DEFAULT_PASSWORD}
@@ -62,13 +62,13 @@ def test_each_instance_counts_alone_with_memory_storage(shared_database: str, tm
         tmp_path / "instance",
         shared_database,
         SECRET_KEY="shared-secret-key-for-both-instances-0123456789",
-        LOGIN_RATE_LIMIT_PER_ACCOUNT="2 per minute",
+        LOGIN_RATE_LIMIT_PER_IP="2 per minute",
     )
     with running_server(env) as first, running_server(env) as second:
         for server in (first, second):
             for attempt in range(2):
                 status, _ = Browserless().submit(
-                    f"{server.url}/login", {"email": "organiser@example.org", "password": f"wrong {attempt}"}
+                    f"{server.url}/login", {"email": f"p{attempt}@{server.url[-5:]}.example.org", "password": "wrong"}
                 )
                 assert status == 200
         status, _ = Browserless().submit(f"{first.url}/login", {"email": "organiser@example.org", "password": "x" * 12})

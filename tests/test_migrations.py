@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -20,7 +21,7 @@ def test_migrations_match_the_models(app: Flask) -> None:
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(app: Flask, backend: str) -> None:
     if backend != "sqlite":
-        return
+        pytest.skip("SQLite settings")
     with app.app_context(), db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
@@ -41,3 +42,13 @@ def test_database_refuses_a_petition_in_an_unknown_state(app: Flask) -> None:
             except IntegrityError:
                 continue
             raise AssertionError(f"state {bad_state!r} was accepted")
+
+
+def test_check_constraints_in_the_database_match_the_models(app: Flask) -> None:
+    """Alembic's comparison ignores CHECK constraints; the rules they hold must not drift."""
+    with app.app_context():
+        inspector = sa.inspect(db.engine)
+        for table in db.metadata.sorted_tables:
+            expected = {c.name for c in table.constraints if isinstance(c, sa.CheckConstraint)}
+            actual = {c["name"] for c in inspector.get_check_constraints(table.name)}
+            assert actual == expected, table.name

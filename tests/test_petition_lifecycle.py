@@ -241,7 +241,7 @@ def test_open_petitions_are_ordered_by_signatures(app: Flask) -> None:
     with app.app_context():
         db.session.get_one(Petition, busy).signature_count = 50
         db.session.commit()
-        petitions, total = service.open_petitions(utcnow())
+        petitions, total, _ = service.open_petitions(utcnow())
         assert [p.id for p in petitions] == [busy, quiet]
         assert total == 2
         assert [p.title for p in service.recently_closed_petitions(utcnow())] == ["Closed"]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from campaign.text import clean_block, clean_line, slugify
+from campaign.text import clean_block, clean_line, has_visible_text, slugify
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,24 @@ def test_clean_block_keeps_paragraphs_and_tidies_line_endings() -> None:
 )
 def test_slugify(title: str, slug: str) -> None:
     assert slugify(title) == slug
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("a\u200bb", "ab"),  # zero-width space
+        ("\ufeffBOM", "BOM"),
+        ("left\u200eright\u200f", "leftright"),
+        ("soft\u00adhyphen", "softhyphen"),
+        ("Shaking \U0001fae8 face", "Shaking \U0001fae8 face"),  # newer than Python's Unicode tables: kept
+    ],
+)
+def test_invisible_characters_are_removed_but_new_emoji_kept(raw: str, clean: str) -> None:
+    assert clean_line(raw) == clean
+
+
+@pytest.mark.parametrize(
+    ("value", "visible"), [("", False), ("\u200b\u200b", False), ("   ", False), ("a", True), ("🙂", True), ("?", True)]
+)
+def test_has_visible_text(value: str, visible: bool) -> None:
+    assert has_visible_text(clean_line(value)) is visible

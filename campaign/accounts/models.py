@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -16,10 +15,6 @@ from campaign.db import Base, utcnow
 class Role(enum.StrEnum):
     ADMIN = "admin"
     ORGANISER = "organiser"
-
-
-def new_session_nonce() -> str:
-    return secrets.token_urlsafe(16)
 
 
 class Organisation(Base):
@@ -44,9 +39,6 @@ class Organiser(UserMixin, Base):
     name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(16), default=Role.ORGANISER.value)
     password_hash: Mapped[str] = mapped_column(String(255))
-    # Part of the login id kept in the session cookie: changing it (on password
-    # change) signs the account out everywhere else.
-    session_nonce: Mapped[str] = mapped_column(String(32), default=new_session_nonce)
     disabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
@@ -67,5 +59,43 @@ class Organiser(UserMixin, Base):
     def is_active(self) -> bool:
         return not self.disabled
 
+    # The signed-in session this object was loaded for (see OrganiserSession); not a column.
+    __allow_unmapped__ = True
+    login_id: str | None = None
+
     def get_id(self) -> str:
-        return f"{self.id}.{self.session_nonce}"
+        if not self.login_id:
+            raise RuntimeError("an organiser is only signed in through accounts.service.start_session")
+        return self.login_id
+
+
+class OrganiserSession(Base):
+    """One signed-in browser. The cookie holds the id and a secret; the database only its hash,
+    so signing out (or changing the password) ends a session even if its cookie is replayed."""
+
+    __tablename__ = "organiser_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organiser_id: Mapped[int] = mapped_column(ForeignKey("organisers.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+    organiser: Mapped[Organiser] = relationship(lazy="joined", innerjoin=True)
+
+    __table_args__ = (CheckConstraint("expires_at > created_at", name="expires_after_creation"),)
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins per email address (hashed: no address is stored), known or not,
+    so throttling reveals nothing about which accounts exist."""
+
+    __tablename__ = "login_throttles"
+
+    email_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    locked_until: Mapped[datetime | None]
+
+    __table_args__ = (CheckConstraint("failures >= 0", name="failures_not_negative"),)

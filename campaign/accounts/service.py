@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import logging
+import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from flask import current_app
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from campaign.accounts.models import Organisation, Organiser, Role, new_session_nonce
+from campaign.accounts.models import LoginThrottle, Organisation, Organiser, OrganiserSession, Role
 from campaign.db import transaction, utcnow
-from campaign.errors import ValidationFailed
+from campaign.errors import DomainError, ValidationFailed
 from campaign.extensions import db
 from campaign.text import clean_line
 
@@ -58,8 +63,68 @@ def normalise_login_email(raw: str) -> str:
         raise ValidationFailed({"email": message}) from None
 
 
+class SignInLocked(DomainError):
+    status_code = 429
+    title = "Too many failed attempts"
+
+
+def _email_hash(email: str) -> str:
+    return hashlib.sha256(f"login:{email.strip().lower()}".encode()).hexdigest()
+
+
+def _check_not_locked(email: str, now: datetime) -> None:
+    throttle = db.session.get(LoginThrottle, _email_hash(email))
+    if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
+        minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60) + 1)
+        raise SignInLocked(
+            f"There have been too many failed attempts to sign in with this email address. "
+            f"Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+        )
+
+
+def _record_failure(email: str, now: datetime) -> None:
+    """Count a failure; enough of them within the window lock the address for a while."""
+    window = timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
+    for attempt in (1, 2):
+        try:
+            with transaction():
+                throttle = db.session.get(LoginThrottle, _email_hash(email), with_for_update=True)
+                if throttle is None:
+                    throttle = LoginThrottle(email_hash=_email_hash(email), failures=0, window_started_at=now)
+                    db.session.add(throttle)
+                if now - throttle.window_started_at > window:
+                    throttle.failures, throttle.window_started_at = 0, now
+                throttle.failures += 1
+                if throttle.failures >= current_app.config["LOGIN_MAX_FAILURES"]:
+                    throttle.locked_until = now + window
+            return
+        except IntegrityError:
+            if attempt == 2:
+                raise  # two first failures raced; the second pass finds the row
+
+
+def _clear_failures(email: str) -> None:
+    with transaction():
+        throttle = db.session.get(LoginThrottle, _email_hash(email))
+        if throttle is not None:
+            db.session.delete(throttle)
+
+
 def authenticate(email: str, password: str) -> Organiser | None:
-    """The organiser with these credentials, or None. Same time taken for unknown emails."""
+    """The organiser with these credentials, or None; SignInLocked after too many failures.
+
+    Unknown emails take as long, and lock the same way, as wrong passwords."""
+    now = utcnow()
+    _check_not_locked(email, now)
+    organiser = _verified(email, password)
+    if organiser is None:
+        _record_failure(email, now)
+        return None
+    _clear_failures(email)
+    return organiser
+
+
+def _verified(email: str, password: str) -> Organiser | None:
     if len(password) > PASSWORD_MAX_LENGTH:
         return None
     organiser: Organiser | None = db.session.scalar(select(Organiser).where(Organiser.email == email.strip().lower()))
@@ -76,15 +141,60 @@ def authenticate(email: str, password: str) -> Organiser | None:
     return organiser
 
 
-def record_login(organiser_id: int, password: str) -> Organiser:
-    """Note the sign-in time and upgrade the password hash if its parameters are out of date."""
+def _secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _new_session(organiser: Organiser, now: datetime) -> str:
+    """Record a signed-in browser; returns the login id for its cookie ("<id>.<secret>")."""
+    secret = secrets.token_urlsafe(32)
+    lifetime = timedelta(hours=current_app.config["SESSION_LIFETIME_HOURS"])
+    session_row = OrganiserSession(
+        organiser=organiser, secret_hash=_secret_hash(secret), created_at=now, expires_at=now + lifetime
+    )
+    db.session.add(session_row)
+    db.session.flush()
+    organiser.login_id = f"{session_row.id}.{secret}"
+    return organiser.login_id
+
+
+def start_session(organiser_id: int, password: str) -> Organiser:
+    """Sign an organiser in: a new session, the sign-in time, and the password hash upgraded if
+    its parameters are out of date. The returned organiser's ``get_id()`` is the new login id."""
+    now = utcnow()
     with transaction():
         organiser = db.session.get_one(Organiser, organiser_id)
-        organiser.last_login_at = utcnow()
+        organiser.last_login_at = now
         if _hasher.check_needs_rehash(organiser.password_hash):
             organiser.password_hash = hash_password(password)
+        login_id = _new_session(organiser, now)
+    organiser.login_id = login_id
     logger.info("organiser signed in", extra={"organiser_id": organiser_id})
     return organiser
+
+
+def _end_sessions(organiser_id: int, now: datetime, *, except_id: int | None = None) -> None:
+    query = update(OrganiserSession).where(
+        OrganiserSession.organiser_id == organiser_id, OrganiserSession.ended_at.is_(None)
+    )
+    if except_id is not None:
+        query = query.where(OrganiserSession.id != except_id)
+    db.session.execute(query.values(ended_at=now).execution_options(synchronize_session=False))
+
+
+def end_session(login_id: str | None) -> None:
+    """Sign out: the session's cookie no longer works, even if someone kept a copy."""
+    session_row = _session_for(login_id)
+    if session_row is None:
+        return
+    with transaction():
+        db.session.execute(
+            update(OrganiserSession)
+            .where(OrganiserSession.id == session_row.id)
+            .values(ended_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    logger.info("organiser signed out", extra={"organiser_id": session_row.organiser_id})
 
 
 @dataclass(frozen=True)
@@ -153,29 +263,44 @@ def create_organiser(new: NewOrganiser) -> Organiser:
 
 
 def change_password(organiser_id: int, current_password: str, new_password: str) -> Organiser:
-    """Change a password after checking the current one; signs out other sessions."""
+    """Change a password after checking the current one; every session ends and a new one starts.
+
+    The returned organiser's ``get_id()`` is the new session's login id."""
     organiser = db.session.get_one(Organiser, organiser_id)
-    try:
-        _hasher.verify(organiser.password_hash, current_password)
-    except (VerificationError, InvalidHashError):
-        raise ValidationFailed({"current_password": "Your current password is not correct"}) from None
-    problem = password_problem(new_password, organiser.email)
+    email = organiser.email
+    if authenticate(email, current_password) is None:
+        raise ValidationFailed({"current_password": "Your current password is not correct"})
+    problem = password_problem(new_password, email)
     if problem:
         raise ValidationFailed({"new_password": problem})
+    now = utcnow()
     with transaction():
         organiser = db.session.get_one(Organiser, organiser_id)
         organiser.password_hash = hash_password(new_password)
-        organiser.session_nonce = new_session_nonce()
+        _end_sessions(organiser_id, now)
+        login_id = _new_session(organiser, now)
+    organiser.login_id = login_id
     logger.info("organiser changed password", extra={"organiser_id": organiser_id})
     return organiser
 
 
+def _session_for(login_id: str | None) -> OrganiserSession | None:
+    session_id, _, secret = (login_id or "").partition(".")
+    if not session_id.isdigit() or len(session_id) > 12 or not secret:
+        return None
+    session_row = db.session.get(OrganiserSession, int(session_id))
+    if session_row is None or not hmac.compare_digest(session_row.secret_hash, _secret_hash(secret)):
+        return None
+    return session_row
+
+
 def load_organiser(login_id: str) -> Organiser | None:
-    """Flask-Login's user loader: the id must carry the current session nonce."""
-    organiser_id, _, nonce = login_id.partition(".")
-    if not organiser_id.isdigit() or not nonce:
+    """Flask-Login's user loader: only a live session of an enabled account signs anyone in."""
+    session_row = _session_for(login_id)
+    if session_row is None or session_row.ended_at is not None or session_row.expires_at <= utcnow():
         return None
-    organiser = db.session.get(Organiser, int(organiser_id))
-    if organiser is None or organiser.session_nonce != nonce or organiser.disabled:
+    organiser = session_row.organiser
+    if organiser.disabled:
         return None
+    organiser.login_id = login_id
     return organiser

@@ -4,30 +4,24 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from campaign.accounts import bp, console_bp, service
+from campaign.accounts import service
 from campaign.accounts.forms import ChangePasswordForm, LoginForm
-from campaign.console import current_organiser
+from campaign.console import current_organiser, make_console_blueprint
 from campaign.errors import ValidationFailed
 from campaign.extensions import limiter
 from campaign.forms import apply_errors
 from campaign.security import public
-from campaign.text import clean_line
+
+bp = Blueprint("accounts", __name__)
+console_bp = make_console_blueprint("account", __name__, "/console/account")
 
 
 def _login_limit_per_ip() -> str:
     return str(current_app.config["LOGIN_RATE_LIMIT_PER_IP"])
-
-
-def _login_limit_per_account() -> str:
-    return str(current_app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT"])
-
-
-def _login_account_key() -> str:
-    return "login:" + clean_line(request.form.get("email", ""))[:254].lower()
 
 
 def safe_next_url(target: str | None) -> str:
@@ -42,17 +36,20 @@ def safe_next_url(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit_per_ip, methods=["POST"])
-@limiter.limit(_login_limit_per_account, key_func=_login_account_key, methods=["POST"])
-def login() -> str | Response:
+def login() -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("console.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
-        organiser = service.authenticate(form.email.data or "", form.password.data or "")
+        try:
+            organiser = service.authenticate(form.email.data or "", form.password.data or "")
+        except service.SignInLocked as error:
+            form.form_errors.append(error.message)
+            return render_template("accounts/login.html", form=form), 429
         if organiser is None:
             form.email.errors = ["Incorrect email address or password"]
         else:
-            organiser = service.record_login(organiser.id, form.password.data or "")
+            organiser = service.start_session(organiser.id, form.password.data or "")
             # A fresh session on sign-in: nothing set before (by anyone) carries over.
             session.clear()
             login_user(organiser)
@@ -63,6 +60,8 @@ def login() -> str | Response:
 @bp.route("/logout", methods=["POST"])
 @public
 def logout() -> Response:
+    if current_user.is_authenticated:
+        service.end_session(current_user.get_id())
     logout_user()
     session.clear()
     flash("You have signed out.", "success")
@@ -70,7 +69,7 @@ def logout() -> Response:
 
 
 @console_bp.route("/password", methods=["GET", "POST"])
-def change_password() -> str | Response:
+def change_password() -> str | Response | tuple[str, int]:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
@@ -79,6 +78,9 @@ def change_password() -> str | Response:
             )
         except ValidationFailed as error:
             apply_errors(form, error)
+        except service.SignInLocked as error:
+            form.form_errors.append(error.message)
+            return render_template("console/account/password.html", form=form), 429
         else:
             session.clear()
             login_user(organiser)

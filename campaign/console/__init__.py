@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from flask import Blueprint, abort, current_app
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from campaign.accounts.models import Organiser
+if TYPE_CHECKING:
+    from campaign.accounts.models import Organiser
 
 
 def current_organiser() -> Organiser:
     """The signed-in organiser (console views only run when there is one)."""
-    return cast(Organiser, current_user._get_current_object())
+    return cast("Organiser", current_user._get_current_object())
 
 
 def _require_organiser() -> ResponseReturnValue | None:
@@ -33,8 +34,3 @@ def make_console_blueprint(name: str, import_name: str, url_prefix: str) -> Blue
 def require_admin() -> None:
     if not current_organiser().is_admin:
         abort(403)
-
-
-bp = make_console_blueprint("console", __name__, "/console")
-
-from campaign.console import views  # noqa: E402,F401

@@ -9,15 +9,17 @@ from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from campaign.accounts.models import Organiser
-from campaign.console import current_organiser
+from campaign.console import current_organiser, make_console_blueprint
 from campaign.db import utcnow
 from campaign.errors import DomainError, ValidationFailed
-from campaign.forms import apply_errors
-from campaign.petitions import console_bp, service
-from campaign.petitions.forms import ConfirmForm, HidePetitionForm, PetitionDatesForm, PetitionForm
+from campaign.forms import ConfirmForm, apply_errors
+from campaign.petitions import service
+from campaign.petitions.forms import HidePetitionForm, PetitionDatesForm, PetitionForm
 from campaign.petitions.models import Petition, PublicStatus
 from campaign.timeutil import from_local, to_local
 from campaign.urls import absolute_url
+
+console_bp = make_console_blueprint("petitions_console", __name__, "/console/petitions")
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,14 @@ STATE_CHANGES = {
         done="The petition is closed.",
         run=lambda organiser, petition_id: service.close_petition(organiser, petition_id),
         warning=True,
+    ),
+    "unschedule": StateChange(
+        heading="Return this petition to draft",
+        explanation="It will not open on its opening date. Nobody has seen it yet, so you can edit everything "
+        "again and open it later.",
+        button="Return to draft",
+        done="The petition is back in draft.",
+        run=lambda organiser, petition_id: service.unschedule_petition(organiser, petition_id),
     ),
     "archive": StateChange(
         heading="Archive this petition",
@@ -122,7 +132,7 @@ def new() -> str | Response:
     return render_template("console/petitions/form.html", form=form, petition=None)
 
 
-@console_bp.route("/<int:petition_id>")
+@console_bp.route("/<id:petition_id>")
 def detail(petition_id: int) -> str:
     now = utcnow()
     petition = service.get_for_organiser(current_organiser(), petition_id)
@@ -130,33 +140,50 @@ def detail(petition_id: int) -> str:
         "console/petitions/detail.html",
         petition=petition,
         status=petition.public_status(now),
+        allowed=service.allowed_changes(petition, now),
         public_url=absolute_url("petitions.show", slug=petition.slug),
         now=now,
     )
 
 
-@console_bp.route("/<int:petition_id>/edit", methods=["GET", "POST"])
+_WORDING_FIELDS = ("title", "summary", "body", "slug")
+
+
+@console_bp.route("/<id:petition_id>/edit", methods=["GET", "POST"])
 def edit(petition_id: int) -> str | Response:
+    now = utcnow()
     petition = service.get_for_organiser(current_organiser(), petition_id)
-    form_class = PetitionDatesForm if petition.wording_locked else PetitionForm
+    if "edit" not in service.allowed_changes(petition, now):
+        flash(service.ALLOWED_CHANGES_MESSAGES["edit"], "error")
+        return redirect(url_for(".detail", petition_id=petition_id))
+    # A form opened before the petition went public still carries wording: it is read
+    # (and refused if changed) rather than silently dropped.
+    wording_posted = request.method == "POST" and any(name in request.form for name in _WORDING_FIELDS)
+    locked = petition.wording_locked(now)
+    form_class = PetitionDatesForm if locked and not wording_posted else PetitionForm
     form = form_class(data=_form_data(petition)) if request.method == "GET" else form_class()
-    if petition.public_status(utcnow()) not in {PublicStatus.DRAFT, PublicStatus.SCHEDULED}:
+    if petition.public_status(now) not in {PublicStatus.DRAFT, PublicStatus.SCHEDULED}:
         del form.opens_at
+    wording_included = form_class is PetitionForm
     if form.validate_on_submit():
         try:
-            service.update_petition(current_organiser(), petition_id, _draft_from(form, petition))
+            service.update_petition(
+                current_organiser(), petition_id, _draft_from(form, petition), wording_included=wording_included
+            )
         except ValidationFailed as error:
             apply_errors(form, error)
         else:
             flash("Your changes have been saved.", "success")
             return redirect(url_for(".detail", petition_id=petition_id))
     elif form.is_submitted():
-        problems = service.draft_problems(current_organiser(), _draft_from(form, petition), petition_id)
+        problems = service.draft_problems(
+            current_organiser(), _draft_from(form, petition), petition_id, wording_included=wording_included
+        )
         apply_errors(form, problems, only_new=True)
-    return render_template("console/petitions/form.html", form=form, petition=petition)
+    return render_template("console/petitions/form.html", form=form, petition=petition, locked=locked)
 
 
-@console_bp.route("/<int:petition_id>/preview")
+@console_bp.route("/<id:petition_id>/preview")
 def preview(petition_id: int) -> str:
     now = utcnow()
     petition = service.get_for_organiser(current_organiser(), petition_id)
@@ -171,10 +198,13 @@ def preview(petition_id: int) -> str:
     )
 
 
-@console_bp.route("/<int:petition_id>/<any(open, close, archive, restore):change>", methods=["GET", "POST"])
+@console_bp.route("/<id:petition_id>/<any(open, unschedule, close, archive, restore):change>", methods=["GET", "POST"])
 def change_state(petition_id: int, change: str) -> str | Response:
     state_change = STATE_CHANGES[change]
     petition = service.get_for_organiser(current_organiser(), petition_id)
+    if request.method == "GET" and change not in service.allowed_changes(petition, utcnow()):
+        flash(service.ALLOWED_CHANGES_MESSAGES[change], "error")
+        return redirect(url_for(".detail", petition_id=petition_id))
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
@@ -187,9 +217,12 @@ def change_state(petition_id: int, change: str) -> str | Response:
     return render_template("console/petitions/confirm.html", petition=petition, change=state_change, form=form)
 
 
-@console_bp.route("/<int:petition_id>/hide", methods=["GET", "POST"])
+@console_bp.route("/<id:petition_id>/hide", methods=["GET", "POST"])
 def hide(petition_id: int) -> str | Response:
     petition = service.get_for_organiser(current_organiser(), petition_id)
+    if request.method == "GET" and "hide" not in service.allowed_changes(petition, utcnow()):
+        flash(service.ALLOWED_CHANGES_MESSAGES["hide"], "error")
+        return redirect(url_for(".detail", petition_id=petition_id))
     form = HidePetitionForm()
     if form.validate_on_submit():
         try:

@@ -90,7 +90,3 @@ class HidePetitionForm(FlaskForm):
         description="Kept for organisers and administrators. The public page says only that it was taken down.",
         render_kw={"rows": 4},
     )
-
-
-class ConfirmForm(FlaskForm):
-    """A button that carries only the CSRF token."""

@@ -119,7 +119,6 @@ class Petition(Base):
     def progress_percent(self) -> int:
         return min(100, (self.signature_count * 100) // self.target) if self.target else 0
 
-    @property
-    def wording_locked(self) -> bool:
-        """What people signed cannot change beneath them: wording is fixed once opened."""
-        return self.state != PetitionState.DRAFT
+    def wording_locked(self, now: datetime) -> bool:
+        """What people signed cannot change beneath them: wording is fixed once it is public."""
+        return self.public_status(now) not in {PublicStatus.DRAFT, PublicStatus.SCHEDULED}

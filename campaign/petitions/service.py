@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -24,7 +25,7 @@ from campaign.petitions.models import (
     PetitionState,
     PublicStatus,
 )
-from campaign.text import SLUG_MAX_LENGTH, SLUG_PATTERN, clean_block, clean_line, slugify
+from campaign.text import SLUG_MAX_LENGTH, SLUG_PATTERN, clean_block, clean_line, has_visible_text, slugify
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +77,55 @@ def get_for_organiser(organiser: Organiser, petition_id: int, *, for_update: boo
     return petition
 
 
+# What an organiser may do next, by public status. Views show only these actions and
+# every transition below checks the same table.
+ALLOWED_CHANGES: dict[PublicStatus, frozenset[str]] = {
+    PublicStatus.DRAFT: frozenset({"edit", "open"}),
+    PublicStatus.SCHEDULED: frozenset({"edit", "unschedule"}),
+    PublicStatus.OPEN: frozenset({"edit", "close", "hide"}),
+    PublicStatus.CLOSED: frozenset({"archive", "hide"}),
+    PublicStatus.ARCHIVED: frozenset({"hide"}),
+    PublicStatus.HIDDEN: frozenset({"restore"}),
+}
+
+ALLOWED_CHANGES_MESSAGES = {
+    "edit": "A closed, archived or taken-down petition cannot be edited.",
+    "open": "Only a draft petition can be opened.",
+    "unschedule": "Only a petition waiting for its opening date can go back to draft.",
+    "close": "Only an open petition can be closed.",
+    "archive": "Only a closed petition can be archived.",
+    "hide": "Only a published petition can be taken down.",
+    "restore": "Only a petition that was taken down can be restored.",
+}
+
+
+def allowed_changes(petition: Petition, now: datetime) -> frozenset[str]:
+    return ALLOWED_CHANGES[petition.public_status(now)]
+
+
+def require_change(petition: Petition, change: str, now: datetime) -> None:
+    """Raise InvalidTransition, with a reason a person understands, unless ``change`` is allowed now."""
+    if change not in allowed_changes(petition, now):
+        raise InvalidTransition(ALLOWED_CHANGES_MESSAGES[change])
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    petitions: list[tuple[Petition, PublicStatus]]
+    counts: dict[PublicStatus, int]
+    total: int
+
+
+def dashboard(organiser: Organiser, status: str, now: datetime) -> Dashboard:
+    """The console's list: the organiser's petitions with their status, filtered by one status."""
+    rows = [(petition, petition.public_status(now)) for petition in petitions_for_organiser(organiser)]
+    counts: dict[PublicStatus, int] = {}
+    for _, petition_status in rows:
+        counts[petition_status] = counts.get(petition_status, 0) + 1
+    shown = [(petition, s) for petition, s in rows if not status or s.value == status]
+    return Dashboard(petitions=shown, counts=counts, total=len(rows))
+
+
 def _currently_open(now: datetime) -> ColumnElement[bool]:
     return and_(
         Petition.state == PetitionState.OPEN.value,
@@ -84,17 +134,18 @@ def _currently_open(now: datetime) -> ColumnElement[bool]:
     )
 
 
-def open_petitions(now: datetime, *, page: int = 1, per_page: int = 20) -> tuple[list[Petition], int]:
-    """Open petitions, most signed first, and how many there are in all."""
+def open_petitions(now: datetime, *, page: int = 1, per_page: int = 20) -> tuple[list[Petition], int, int]:
+    """One page of open petitions, most signed first; the total, and the page actually shown."""
     total = db.session.scalar(select(func.count()).select_from(Petition).where(_currently_open(now))) or 0
+    page = min(max(page, 1), max(1, -(-total // per_page)))  # out-of-range pages show the nearest real one
     query = (
         select(Petition)
         .where(_currently_open(now))
         .order_by(Petition.signature_count.desc(), Petition.opened_at.desc(), Petition.id.desc())
         .limit(per_page)
-        .offset((max(page, 1) - 1) * per_page)
+        .offset((page - 1) * per_page)
     )
-    return list(db.session.scalars(query)), total
+    return list(db.session.scalars(query)), total, page
 
 
 def recently_closed_petitions(now: datetime, *, limit: int = 5) -> list[Petition]:
@@ -123,9 +174,13 @@ def get_public_petition(slug: str, now: datetime) -> Petition:
 
 # --- Validation --------------------------------------------------------------------
 
+# Dates further out than this are almost certainly typing mistakes.
+LONGEST_RUN = timedelta(days=2 * 365)
+LATEST_OPENING = timedelta(days=365)
+
 
 def _check_text(errors: dict[str, str], field: str, value: str, name: str, missing: str, maximum: int) -> None:
-    if not value:
+    if not has_visible_text(value):
         errors[field] = missing
     elif len(value) > maximum:
         errors[field] = f"{name} must be {maximum:,} characters or fewer (it is {len(value):,})"
@@ -162,19 +217,23 @@ def _unique_slug_from_title(title: str, petition_id: int | None) -> str:
     return candidate
 
 
-def draft_problems(
-    organiser: Organiser, draft: PetitionDraft, petition_id: int | None = None, *, now: datetime | None = None
-) -> dict[str, str]:
-    """Every rule a draft breaks, by field, without saving anything (for showing all errors at once)."""
-    petition = get_for_organiser(organiser, petition_id) if petition_id is not None else None
-    try:
-        _validate(_clean_draft(draft), petition, now or utcnow())
-    except ValidationFailed as error:
-        return error.errors
-    return {}
+def _check_dates(errors: dict[str, str], draft: PetitionDraft, petition: Petition | None, now: datetime) -> None:
+    opens_at, closes_at = draft.opens_at, draft.closes_at
+    unchanged_opening = petition is not None and opens_at == petition.opens_at
+    unchanged_closing = petition is not None and closes_at == petition.closes_at
+    if opens_at and not unchanged_opening and opens_at > now + LATEST_OPENING:
+        errors["opens_at"] = "Opening date must be within a year from now"
+    if not closes_at:
+        return
+    if opens_at and closes_at <= opens_at:
+        errors["closes_at"] = "Closing date must be after the opening date"
+    elif closes_at <= now and not unchanged_closing:
+        errors["closes_at"] = "Closing date must be in the future"
+    elif closes_at > max(opens_at or now, now) + LONGEST_RUN and not unchanged_closing:
+        errors["closes_at"] = "Closing date must be within two years of opening"
 
 
-def _validate(draft: PetitionDraft, petition: Petition | None, now: datetime) -> None:
+def _validate(draft: PetitionDraft, petition: Petition | None, now: datetime, *, wording_included: bool = True) -> None:
     errors: dict[str, str] = {}
     _check_text(errors, "title", draft.title, "Title", "Enter a title", TITLE_MAX)
     _check_text(errors, "summary", draft.summary, "Summary", "Enter a summary", SUMMARY_MAX)
@@ -190,28 +249,56 @@ def _validate(draft: PetitionDraft, petition: Petition | None, now: datetime) ->
             errors["slug"] = "That web address is reserved; choose another"
         elif _slug_taken(draft.slug, petition.id if petition else None):
             errors["slug"] = "Another petition already uses that web address; choose another"
-    if draft.opens_at and draft.closes_at and draft.closes_at <= draft.opens_at:
-        errors["closes_at"] = "Closing date must be after the opening date"
-    elif draft.closes_at and draft.closes_at <= now and (petition is None or draft.closes_at != petition.closes_at):
-        errors["closes_at"] = "Closing date must be in the future"
-    if petition is not None and petition.wording_locked:
-        locked = {
-            "title": petition.title,
-            "summary": petition.summary,
-            "body": petition.body_markdown,
-            "slug": petition.slug,
-        }
-        for field, current in locked.items():
-            value = getattr(draft, field)
-            if value is not None and value != current and field not in errors:
-                errors[field] = "This cannot change once the petition has opened: people have signed this wording"
-        if draft.opens_at != petition.opens_at and petition.public_status(now) != PublicStatus.SCHEDULED:
+    _check_dates(errors, draft, petition, now)
+    if petition is not None and petition.wording_locked(now):
+        if wording_included:
+            # Compared after cleaning both sides, so text saved by any route compares equal to itself.
+            current = _clean_draft(
+                PetitionDraft(
+                    petition.title, petition.summary, petition.body_markdown, petition.target, slug=petition.slug
+                )
+            )
+            for field in ("title", "summary", "body", "slug"):
+                if getattr(draft, field) != getattr(current, field):
+                    errors[field] = "This cannot change now the petition is open: people have signed this wording"
+        if draft.opens_at != petition.opens_at:
             errors["opens_at"] = "The opening date cannot change once the petition has opened"
     if errors:
         raise ValidationFailed(errors)
 
 
+def draft_problems(
+    organiser: Organiser,
+    draft: PetitionDraft,
+    petition_id: int | None = None,
+    *,
+    wording_included: bool = True,
+    now: datetime | None = None,
+) -> dict[str, str]:
+    """Every rule a draft breaks, by field, without saving anything (for showing all errors at once)."""
+    petition = get_for_organiser(organiser, petition_id) if petition_id is not None else None
+    try:
+        _validate(_clean_draft(draft), petition, now or utcnow(), wording_included=wording_included)
+    except ValidationFailed as error:
+        return error.errors
+    return {}
+
+
 # --- Changes -----------------------------------------------------------------------
+
+
+def _submission_key(organiser: Organiser, submission_id: str, draft: PetitionDraft) -> str:
+    """One filled-in form with one content: sending it again is a duplicate, changing it is not."""
+    content = "\x1f".join(
+        str(part)
+        for part in (organiser.organisation_id, submission_id, draft.title, draft.summary, draft.body,
+                     draft.target, draft.opens_at, draft.closes_at, draft.slug)
+    )  # fmt: skip
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+def _petition_by_submission(key: str) -> Petition | None:
+    return db.session.scalar(select(Petition).where(Petition.submission_id == key))
 
 
 def create_petition(
@@ -219,15 +306,14 @@ def create_petition(
 ) -> Petition:
     """Create a draft petition for the organiser's organisation.
 
-    ``submission_id`` identifies one filled-in form: sending it twice (a double click,
-    a resubmitted tab) returns the petition the first send created.
+    ``submission_id`` identifies one filled-in form: sending the same form twice (a double
+    click, a resubmitted tab) returns the petition the first send created.
     """
     now = now or utcnow()
     draft = _clean_draft(draft)
-    if submission_id:
-        existing = db.session.scalar(select(Petition).where(Petition.submission_id == submission_id))
-        if existing is not None and existing.organisation_id == organiser.organisation_id:
-            return existing
+    key = _submission_key(organiser, submission_id, draft) if submission_id else None
+    if key and (existing := _petition_by_submission(key)) is not None:
+        return existing
     _validate(draft, None, now)
     try:
         with transaction():
@@ -243,33 +329,38 @@ def create_petition(
                 opens_at=draft.opens_at,
                 closes_at=draft.closes_at,
                 state=PetitionState.DRAFT.value,
-                submission_id=submission_id or None,
+                submission_id=key,
             )
             db.session.add(petition)
     except IntegrityError:
         # Either the same form arrived twice at once, or another petition took the slug.
-        if submission_id:
-            existing = db.session.scalar(select(Petition).where(Petition.submission_id == submission_id))
-            if existing is not None:
-                return existing
+        if key and (existing := _petition_by_submission(key)) is not None:
+            return existing
         raise ValidationFailed({"slug": "Another petition already uses that web address; choose another"}) from None
     logger.info("petition created", extra={"petition_id": petition.id, "organiser_id": organiser.id})
     return petition
 
 
 def update_petition(
-    organiser: Organiser, petition_id: int, draft: PetitionDraft, *, now: datetime | None = None
+    organiser: Organiser,
+    petition_id: int,
+    draft: PetitionDraft,
+    *,
+    wording_included: bool = True,
+    now: datetime | None = None,
 ) -> Petition:
-    """Save changes; once open only the target and dates may change."""
+    """Save changes; once a petition is public only its target and closing date may change.
+
+    Without ``wording_included`` (the form offered only the dates) the wording is kept.
+    """
     now = now or utcnow()
     draft = _clean_draft(draft)
     try:
         with transaction():
             petition = get_for_organiser(organiser, petition_id, for_update=True)
-            if petition.public_status(now) not in {PublicStatus.DRAFT, PublicStatus.SCHEDULED, PublicStatus.OPEN}:
-                raise InvalidTransition("A closed, archived or hidden petition cannot be edited.")
-            _validate(draft, petition, now)
-            if not petition.wording_locked:
+            require_change(petition, "edit", now)
+            _validate(draft, petition, now, wording_included=wording_included)
+            if not petition.wording_locked(now) and wording_included:
                 petition.title = draft.title
                 petition.summary = draft.summary
                 petition.body_markdown = draft.body
@@ -290,32 +381,50 @@ def _persist_date_closure(petition: Petition, now: datetime) -> None:
         petition.closed_at = petition.closes_at
 
 
+def _changing(organiser: Organiser, petition_id: int, change: str, now: datetime) -> Petition:
+    """Lock the petition for a state change that must be allowed now, recording any closure by date first."""
+    petition = get_for_organiser(organiser, petition_id, for_update=True)
+    require_change(petition, change, now)
+    _persist_date_closure(petition, now)
+    return petition
+
+
+def _log_change(change: str, petition_id: int, organiser: Organiser) -> None:
+    logger.info("petition %s", change, extra={"petition_id": petition_id, "organiser_id": organiser.id})
+
+
 def open_petition(organiser: Organiser, petition_id: int, *, now: datetime | None = None) -> Petition:
     """Open a draft: at once, or on its opening date if that is still ahead."""
     now = now or utcnow()
     with transaction():
-        petition = get_for_organiser(organiser, petition_id, for_update=True)
-        if petition.state != PetitionState.DRAFT:
-            raise InvalidTransition("Only a draft petition can be opened.")
+        petition = _changing(organiser, petition_id, "open", now)
         if petition.closes_at is not None and petition.closes_at <= now:
             raise ValidationFailed({"closes_at": "The closing date has passed; set a later one before opening"})
         petition.state = PetitionState.OPEN.value
         petition.opened_at = now
-    logger.info("petition opened", extra={"petition_id": petition_id, "organiser_id": organiser.id})
+    _log_change("opened", petition_id, organiser)
+    return petition
+
+
+def unschedule_petition(organiser: Organiser, petition_id: int, *, now: datetime | None = None) -> Petition:
+    """Take a petition waiting for its opening date back to draft; nobody has seen it yet."""
+    now = now or utcnow()
+    with transaction():
+        petition = _changing(organiser, petition_id, "unschedule", now)
+        petition.state = PetitionState.DRAFT.value
+        petition.opened_at = None
+    _log_change("unscheduled", petition_id, organiser)
     return petition
 
 
 def close_petition(organiser: Organiser, petition_id: int, *, now: datetime | None = None) -> Petition:
-    """Close an open (or scheduled) petition now; it stops accepting signatures."""
+    """Close an open petition now; it stops accepting signatures."""
     now = now or utcnow()
     with transaction():
-        petition = get_for_organiser(organiser, petition_id, for_update=True)
-        _persist_date_closure(petition, now)
-        if petition.state != PetitionState.OPEN:
-            raise InvalidTransition("Only an open petition can be closed.")
+        petition = _changing(organiser, petition_id, "close", now)
         petition.state = PetitionState.CLOSED.value
         petition.closed_at = now
-    logger.info("petition closed", extra={"petition_id": petition_id, "organiser_id": organiser.id})
+    _log_change("closed", petition_id, organiser)
     return petition
 
 
@@ -323,32 +432,26 @@ def archive_petition(organiser: Organiser, petition_id: int, *, now: datetime | 
     """Archive a closed petition: it stays readable but leaves the lists."""
     now = now or utcnow()
     with transaction():
-        petition = get_for_organiser(organiser, petition_id, for_update=True)
-        _persist_date_closure(petition, now)
-        if petition.state != PetitionState.CLOSED:
-            raise InvalidTransition("Only a closed petition can be archived.")
+        petition = _changing(organiser, petition_id, "archive", now)
         petition.state = PetitionState.ARCHIVED.value
-    logger.info("petition archived", extra={"petition_id": petition_id, "organiser_id": organiser.id})
+    _log_change("archived", petition_id, organiser)
     return petition
 
 
 def hide_petition(organiser: Organiser, petition_id: int, reason: str, *, now: datetime | None = None) -> Petition:
-    """Take a petition down, recording why; it can be restored later."""
+    """Take a published petition down, recording why; it can be restored later."""
     now = now or utcnow()
     reason = clean_block(reason)
-    if not reason:
+    if not has_visible_text(reason):
         raise ValidationFailed({"reason": "Enter the reason for taking the petition down"})
     if len(reason) > HIDDEN_REASON_MAX:
         raise ValidationFailed({"reason": f"The reason must be {HIDDEN_REASON_MAX:,} characters or fewer"})
     with transaction():
-        petition = get_for_organiser(organiser, petition_id, for_update=True)
-        _persist_date_closure(petition, now)
-        if petition.state in {PetitionState.DRAFT, PetitionState.HIDDEN}:
-            raise InvalidTransition("Only a published petition can be taken down.")
+        petition = _changing(organiser, petition_id, "hide", now)
         petition.state_before_hidden = petition.state
         petition.state = PetitionState.HIDDEN.value
         petition.hidden_reason = reason
-    logger.info("petition hidden", extra={"petition_id": petition_id, "organiser_id": organiser.id})
+    _log_change("hidden", petition_id, organiser)
     return petition
 
 
@@ -356,14 +459,12 @@ def restore_petition(organiser: Organiser, petition_id: int, *, now: datetime | 
     """Put a taken-down petition back in the state it was in."""
     now = now or utcnow()
     with transaction():
-        petition = get_for_organiser(organiser, petition_id, for_update=True)
-        if petition.state != PetitionState.HIDDEN or petition.state_before_hidden is None:
-            raise InvalidTransition("Only a petition that was taken down can be restored.")
-        petition.state = petition.state_before_hidden
+        petition = _changing(organiser, petition_id, "restore", now)
+        petition.state = petition.state_before_hidden or PetitionState.CLOSED.value
         petition.state_before_hidden = None
         petition.hidden_reason = None
         _persist_date_closure(petition, now)
-    logger.info("petition restored", extra={"petition_id": petition_id, "organiser_id": organiser.id})
+    _log_change("restored", petition_id, organiser)
     return petition
 
 

@@ -39,6 +39,20 @@
     });
   });
 
+  // Sign form: the country list only matters (and only shows) for people outside the UK.
+  document.querySelectorAll(".sign-form").forEach(function (form) {
+    var outside = form.querySelector("input[name='outside_uk']");
+    var country = form.querySelector("[data-country-group]");
+    var postcode = form.querySelector("[data-postcode-group]");
+    if (!outside || !country || !postcode) return;
+    function update() {
+      country.hidden = !outside.checked;
+      postcode.hidden = outside.checked;
+    }
+    outside.addEventListener("change", update);
+    update();
+  });
+
   // "Copy link" buttons are hidden until this script can make them work.
   document.querySelectorAll("[data-copy-target]").forEach(function (button) {
     var input = document.getElementById(button.getAttribute("data-copy-target"));

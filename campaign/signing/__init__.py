@@ -1,0 +1,1 @@
+"""Signing petitions and confirming signatures by email."""

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField
+from wtforms.validators import Length
+
+from campaign.forms import TextLineField
+from campaign.signing.identity import countries
+from campaign.signing.models import NAME_MAX
+from campaign.signing.service import SignatureRequest
+
+
+class SignForm(FlaskForm):
+    """The sign form. Rules about what was typed live in the signing service; this carries it."""
+
+    name = TextLineField(
+        "Full name",
+        validators=[Length(max=NAME_MAX, message=f"Name must be {NAME_MAX} characters or fewer")],
+        render_kw={"autocomplete": "name", "spellcheck": "false", "maxlength": NAME_MAX},
+    )
+    email = TextLineField(
+        "Email address",
+        validators=[Length(max=254, message="Email address must be 254 characters or fewer")],
+        description="We will email you a link to confirm your signature. It only counts once confirmed.",
+        render_kw={"type": "email", "autocomplete": "email", "spellcheck": "false", "inputmode": "email"},
+    )
+    postcode = TextLineField(
+        "UK postcode",
+        validators=[Length(max=12, message="Enter a real UK postcode, like YO1 7HH")],
+        description="To show which areas support the petition. Your postcode is never published.",
+        render_kw={"autocomplete": "postal-code", "spellcheck": "false", "autocapitalize": "characters"},
+    )
+    outside_uk = BooleanField("I live outside the UK")
+    country = SelectField("Country", choices=[], validate_choice=False, render_kw={"autocomplete": "country"})
+    notify_progress = BooleanField("Email me about this petition's progress and what happens next")
+    share_name = BooleanField("Share my name with the organisers")
+    # A field people never see: bots that fill every box reveal themselves here.
+    website = StringField("Leave this field empty", render_kw={"autocomplete": "off", "tabindex": "-1"})
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.country.choices = [("", "Choose your country"), *countries()]
+
+    @property
+    def is_bot(self) -> bool:
+        return bool((self.website.data or "").strip())
+
+    def to_request(self) -> SignatureRequest:
+        return SignatureRequest(
+            name=self.name.data or "",
+            email=self.email.data or "",
+            postcode=self.postcode.data or "",
+            outside_uk=bool(self.outside_uk.data),
+            country=self.country.data or "",
+            notify_progress=bool(self.notify_progress.data),
+            share_name=bool(self.share_name.data),
+        )

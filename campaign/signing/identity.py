@@ -1,0 +1,108 @@
+"""Who a signer is, for counting them once: canonical emails, names, UK postcodes and countries."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from babel import Locale
+from email_validator import EmailNotValidError, validate_email
+
+from campaign.text import clean_line
+
+# Providers where dots in the local part are ignored when delivering.
+_DOTS_IGNORED = frozenset({"gmail.com"})
+# Domains that deliver to the same mailbox.
+_DOMAIN_ALIASES = {
+    "googlemail.com": "gmail.com",
+    "me.com": "icloud.com",
+    "mac.com": "icloud.com",
+    "protonmail.com": "proton.me",
+    "protonmail.ch": "proton.me",
+    "pm.me": "proton.me",
+}
+# Providers that deliver name+anything@ to name@, so the tag says nothing about who signed.
+_PLUS_ADDRESSING = frozenset(
+    {
+        "gmail.com", "icloud.com", "proton.me", "outlook.com", "hotmail.com", "hotmail.co.uk", "live.com",
+        "live.co.uk", "msn.com", "fastmail.com", "fastmail.fm", "yahoo.com", "yahoo.co.uk", "zoho.com",
+    }
+)  # fmt: skip
+
+
+class InvalidEmail(ValueError):
+    """Not an email address we can send to."""
+
+
+def normalise_email(raw: str) -> str:
+    """The address to send to: trimmed, IDNA-normalised domain, syntax checked."""
+    try:
+        return validate_email(raw.strip(), check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise InvalidEmail(raw) from None
+
+
+def canonical_email(address: str) -> str:
+    """The key that identifies a mailbox: case-folded, provider aliases and tags removed.
+
+    ``Jo.Bloggs+petitions@GoogleMail.com`` and ``jobloggs@gmail.com`` are one person.
+    """
+    local, _, domain = normalise_email(address).rpartition("@")
+    local, domain = local.casefold(), domain.casefold()
+    domain = _DOMAIN_ALIASES.get(domain, domain)
+    if domain in _PLUS_ADDRESSING:
+        local = local.split("+", 1)[0]
+    if domain in _DOTS_IGNORED:
+        local = local.replace(".", "")
+    return f"{local}@{domain}"
+
+
+def name_key(name: str) -> str:
+    """Two spellings of one name compare equal: case, accents, spacing and punctuation ignored."""
+    return re.sub(r"[\W_]+", "", _folded(clean_line(name)))
+
+
+# The UK's postcode format (including the non-geographic GIR 0AA); BFPO is not a place.
+_POSTCODE = re.compile(
+    r"^(GIR0AA|[A-PR-UWYZ](?:[0-9]{1,2}|[A-HK-Y][0-9](?:[0-9]|[ABEHMNPRV-Y])?|[0-9][A-HJKPS-UW])[0-9][ABD-HJLNP-UW-Z]{2})$"
+)
+
+
+def normalise_postcode(raw: str) -> str | None:
+    """``yo1 7hh`` -> ``YO1 7HH``; None when it is not a UK postcode."""
+    compact = re.sub(r"\s+", "", clean_line(raw)).upper()
+    if not _POSTCODE.match(compact):
+        return None
+    return f"{compact[:-3]} {compact[-3:]}"
+
+
+def postcode_outward(postcode: str) -> str:
+    """The outward code (``YO1`` of ``YO1 7HH``): enough to place someone in an area."""
+    return postcode.split(" ", 1)[0]
+
+
+# Not places someone lives: unions, pseudo-locales and Babel's catch-alls.
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ", "GB"})
+
+
+def _folded(text: str) -> str:
+    """Case and accents folded away: for comparing names, and sorting Åland Islands among the A's."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@lru_cache(maxsize=1)
+def countries() -> tuple[tuple[str, str], ...]:
+    """(ISO code, English name) for every country outside the UK, sorted by name."""
+    names = {str(code): str(name) for code, name in Locale.parse("en_GB").territories.items()}
+    return tuple(
+        sorted(
+            ((code, names[code]) for code in names if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES),
+            key=lambda item: _folded(item[1]),
+        )
+    )
+
+
+def country_name(code: str) -> str | None:
+    return dict(countries()).get(code)
