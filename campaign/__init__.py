@@ -125,6 +125,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
+    from campaign.signing.identity import country_options_html
     from campaign.timeutil import format_date, format_datetime
 
     static_versions: dict[str, str] = {}
@@ -144,6 +145,7 @@ def _register_template_helpers(app: Flask) -> None:
         static_url=static_url,
         site_name=app.config["SITE_NAME"],
         timezone_name=app.config["TIMEZONE"],
+        country_options=country_options_html,
     )
     app.jinja_env.filters.update(datetime=format_datetime, date=format_date, number=number)
 

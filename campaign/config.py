@@ -156,6 +156,13 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
     config["COUNT_REFRESH_SECONDS"] = parse_int(
         "COUNT_REFRESH_SECONDS", environ.get("COUNT_REFRESH_SECONDS", "5"), minimum=2
     )
+    # Public pages and counts are kept in each process this long (0 turns it off). With the worker
+    # folding counts every second and HTTP caches keeping counts half the refresh interval, a
+    # confirmation shows everywhere within COUNT_REFRESH_SECONDS.
+    hot_cache = environ.get("HOT_CACHE_SECONDS")
+    config["HOT_CACHE_SECONDS"] = (
+        float(parse_int("HOT_CACHE_SECONDS", hot_cache)) if hot_cache else config["COUNT_REFRESH_SECONDS"] / 5
+    )
     config["SIGN_RATE_LIMIT"] = environ.get("SIGN_RATE_LIMIT") or "60 per minute;1000 per hour"
 
     config["RATELIMIT_STORAGE_URI"] = "memory://"

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import contextvars
+import fcntl
+import os
 import sqlite3
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Dialect, MetaData, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -99,6 +102,44 @@ def _begin_sqlite_transaction(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
 
+class _SqliteWriteLock:
+    """Serialises SQLite write transactions across processes on an OS file lock.
+
+    SQLite's own busy handler polls with sleeps of 1 ms and more, so two workers writing
+    at once spend most of their time asleep; a blocking ``flock`` hands the lock over the
+    moment it is released. A thread lock covers threads within one process (``flock``
+    locks belong to the open file, which threads share).
+    """
+
+    def __init__(self) -> None:
+        self._thread_lock = threading.Lock()
+        self._files: dict[str, int] = {}
+
+    @contextmanager
+    def held(self, database_path: str) -> Iterator[None]:
+        with self._thread_lock:
+            descriptor = self._files.get(database_path)
+            if descriptor is None:
+                descriptor = os.open(f"{database_path}.write-lock", os.O_RDWR | os.O_CREAT, 0o600)
+                self._files[database_path] = descriptor
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(descriptor, fcntl.LOCK_UN)
+
+
+_sqlite_write_lock = _SqliteWriteLock()
+
+
+def _sqlite_path(session: Session) -> str | None:
+    bind = session.get_bind()
+    url = bind.engine.url if isinstance(bind, Connection) else bind.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return os.path.abspath(url.database)
+
+
 @contextmanager
 def transaction() -> Iterator[Session]:
     """Run a service's changes as one transaction: commit at the end, roll back on error.
@@ -116,14 +157,18 @@ def transaction() -> Iterator[Session]:
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("changes were made outside a service transaction")
         session.commit()
+    database_path = _sqlite_path(session)
+    lock = _sqlite_write_lock.held(database_path) if database_path else nullcontext()
     write_token = _write_intent.set(True)
     service_token = _in_service_transaction.set(True)
     try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        with lock:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
     finally:
         _in_service_transaction.reset(service_token)
         _write_intent.reset(write_token)

@@ -36,9 +36,10 @@ def apply_errors(form: Any, error: ValidationFailed | dict[str, str], *, only_ne
     """
     errors = error.errors if isinstance(error, ValidationFailed) else error
     for field_name, message in errors.items():
-        field = getattr(form, field_name, None)
+        field = getattr(form, field_name, None) if field_name else None
         if field is None:
-            form.form_errors.append(message)
+            if message not in form.form_errors:
+                form.form_errors.append(message)
         elif not (only_new and field.errors):
             field.errors = [*field.errors, message]
 

@@ -26,9 +26,11 @@ secure_scheme_headers: dict[str, str] = {}
 
 
 def post_fork(server: Any, worker: Any) -> None:
+    app = server.app.wsgi()
+    if "sqlalchemy" not in getattr(app, "extensions", {}):
+        return  # not the campaign app (the benchmarks' hello-world uses these settings too)
     from campaign.extensions import db
 
-    app = server.app.wsgi()
     with app.app_context():
         db.engine.dispose(close=False)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, Response, abort, request
-from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from flask import Flask, Request, Response, abort, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -40,24 +40,29 @@ def is_public(view: Callable[..., Any]) -> bool:
     return bool(getattr(view, "is_public", False))
 
 
+# Paths whose responses never depend on who is asking: no session is opened for them, so
+# they cost less and carry no ``Vary: Cookie`` that would split every shared cache.
+SESSIONLESS_PREFIXES = ("/api/", "/static/")
+
+
 class SessionInterface(SecureCookieSessionInterface):
-    """Cookie sessions, without ``Vary: Cookie`` on responses that never depend on one.
+    """Cookie sessions, except on sessionless paths (public API, static files)."""
 
-    Flask-Login looks at the session on every request, which would otherwise mark static
-    files and public API answers as varying by cookie and split every shared cache.
-    """
-
-    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
-        super().save_session(app, session, response)
-        endpoint = request.endpoint or ""
-        if (endpoint == "static" or endpoint.startswith("api.")) and not session.modified:
-            response.vary.discard("Cookie")
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if request.path.startswith(SESSIONLESS_PREFIXES):
+            return None  # Flask then uses a null session, which is never saved
+        return super().open_session(app, request)
 
 
 def _reject_nul_bytes() -> None:
     # NUL has no business in any text we accept, and PostgreSQL refuses it in
     # strings: refusing it here turns a database error into a clear 400.
-    for values in (request.args, request.form):
+    sources = []
+    if request.query_string:
+        sources.append(request.args)
+    if request.method in {"POST", "PUT", "PATCH"}:
+        sources.append(request.form)
+    for values in sources:
         for key, value in values.items(multi=True):
             if "\x00" in key or "\x00" in value:
                 abort(400)
@@ -65,18 +70,22 @@ def _reject_nul_bytes() -> None:
         abort(400)
 
 
+_COMMON_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+)
+
+
 def _set_security_headers(response: Response) -> Response:
     headers = response.headers
     # Embed routes set their own frame-ancestors; everything else refuses framing.
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    if "frame-ancestors 'none'" in headers["Content-Security-Policy"]:
-        headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+    if "Content-Security-Policy" not in headers:
+        headers.extend((("Content-Security-Policy", CONTENT_SECURITY_POLICY), ("X-Frame-Options", "DENY")))
+    headers.extend(_COMMON_HEADERS)
     if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        headers.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response
 
 

@@ -51,6 +51,8 @@ def base_config(instance_path: Path, database_url: str) -> dict[str, object]:
         "BASE_URL": "http://localhost",
         "MAIL_URL": (instance_path / "mail").as_uri(),
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Tests look at pages straight after changing things; caching has tests of its own.
+        "HOT_CACHE_SECONDS": 0,
     }
 
 

@@ -27,11 +27,11 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stable across retries, so a receiving server can spot a duplicate delivery.
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    # The email template (templates/emails/<kind>/) and what it is rendered with. Rendering
+    # happens when the message is sent, keeping the request that queued it short.
     kind: Mapped[str] = mapped_column(String(40))
+    context: Mapped[str] = mapped_column(Text)  # JSON object of strings
     to_address: Mapped[str] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(String(255))
-    text_body: Mapped[str] = mapped_column(Text)
-    html_body: Mapped[str | None] = mapped_column(Text)
     signature_id: Mapped[int | None] = mapped_column(ForeignKey("signatures.id", ondelete="SET NULL"), index=True)
     status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.QUEUED.value)
     attempts: Mapped[int] = mapped_column(default=0)

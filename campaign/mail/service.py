@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import random
@@ -13,14 +14,16 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate, make_msgid, parseaddr
+from functools import lru_cache
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 
 from campaign.db import transaction, utcnow
 from campaign.extensions import db
 from campaign.mail.models import OutboxMessage, OutboxStatus
-from campaign.mail.rendering import RenderedEmail
+from campaign.mail.rendering import render_email
 from campaign.mail.transport import DeliveryError, Transport, transport_from_url
 
 logger = logging.getLogger(__name__)
@@ -37,39 +40,52 @@ def mask_email(address: str) -> str:
 
 
 def _mail_domain() -> str:
-    _, address = parseaddr(current_app.config["MAIL_FROM"])
+    return _domain_of(current_app.config["MAIL_FROM"])
+
+
+@lru_cache(maxsize=8)
+def _domain_of(mail_from: str) -> str:
+    _, address = parseaddr(mail_from)
     return address.rpartition("@")[2] or "localhost"
 
 
-def queue_email(kind: str, to_address: str, email: RenderedEmail, *, signature_id: int | None = None) -> None:
+def outbox_row(
+    kind: str, to_address: str, context: dict[str, Any], *, signature_id: int | None = None
+) -> dict[str, Any]:
+    """The values of one outbox row (for services that insert several rows in one statement)."""
+    return {
+        "message_id": make_msgid(idstring=uuid.uuid4().hex[:12], domain=_mail_domain()),
+        "kind": kind,
+        "context": json.dumps(context, separators=(",", ":")),
+        "to_address": to_address,
+        "signature_id": signature_id,
+        "status": OutboxStatus.QUEUED.value,
+        "attempts": 0,
+        "next_attempt_at": utcnow(),
+        "created_at": utcnow(),
+    }
+
+
+_INSERT_MESSAGE = insert(OutboxMessage)
+
+
+def queue_email(kind: str, to_address: str, context: dict[str, Any], *, signature_id: int | None = None) -> None:
     """Add a message to the outbox in the caller's transaction: it is sent only if that commits."""
-    db.session.add(
-        OutboxMessage(
-            message_id=make_msgid(idstring=uuid.uuid4().hex[:12], domain=_mail_domain()),
-            kind=kind,
-            to_address=to_address,
-            subject=email.subject,
-            text_body=email.text,
-            html_body=email.html,
-            signature_id=signature_id,
-            status=OutboxStatus.QUEUED.value,
-            next_attempt_at=utcnow(),
-        )
-    )
+    db.session.connection().execute(_INSERT_MESSAGE, outbox_row(kind, to_address, context, signature_id=signature_id))
 
 
 def build_message(row: OutboxMessage) -> EmailMessage:
-    """The RFC 5322 message; header values come from validated, single-line fields only."""
+    """Render the message; header values come from validated, single-line fields only."""
+    email = render_email(row.kind, **json.loads(row.context))
     message = EmailMessage(policy=SMTP)
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = row.to_address
-    message["Subject"] = row.subject
+    message["Subject"] = email.subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = row.message_id
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(row.text_body)
-    if row.html_body:
-        message.add_alternative(row.html_body, subtype="html")
+    message.set_content(email.text)
+    message.add_alternative(email.html, subtype="html")
     return message
 
 
@@ -185,7 +201,16 @@ def deliver_due_mail(
                 break
             row = db.session.get_one(OutboxMessage, message_id)
             address, attempts = row.to_address, row.attempts
-            message = build_message(row)
+            try:
+                message = build_message(row)
+            except Exception as error:  # a template or context that cannot render will never render
+                db.session.rollback()
+                _finish(
+                    message_id, owner, {"status": OutboxStatus.FAILED.value, "last_error": f"render: {error}"[:500]}
+                )
+                report.failed += 1
+                logger.exception("mail %d could not be rendered", message_id)
+                continue
             db.session.rollback()  # end the read before the (slow) network call
             try:
                 transport.send(message)
@@ -207,6 +232,10 @@ def deliver_due_mail(
                     report.retrying += 1
                     logger.warning("mail %d to %s will be retried (attempt %d): %s", message_id, mask_email(address),
                                    attempts, error)  # fmt: skip
+                if error.server_down:
+                    # Nothing else will get through now: hand the rest back rather than try each in turn.
+                    _release(report.claimed[position + 1 :], owner)
+                    break
             else:
                 _finish(message_id, owner, {"status": OutboxStatus.SENT.value, "sent_at": utcnow(), "last_error": None})
                 report.sent += 1

@@ -26,11 +26,13 @@ logger = logging.getLogger(__name__)
 
 
 class DeliveryError(Exception):
-    """Sending failed. ``permanent`` failures are not retried (for example an unknown recipient)."""
+    """Sending failed. ``permanent`` failures are not retried (for example an unknown recipient);
+    ``server_down`` ones say nothing else will go now either (the server is unreachable or refusing)."""
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    def __init__(self, message: str, *, permanent: bool = False, server_down: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.server_down = server_down
 
 
 class Transport(Protocol):
@@ -98,20 +100,25 @@ class SmtpTransport:
             except smtplib.SMTPServerDisconnected as error:
                 self._drop()
                 if attempt == 2:
-                    raise DeliveryError(f"SMTP server disconnected: {error}") from error
+                    raise DeliveryError(f"SMTP server disconnected: {error}", server_down=True) from error
             except smtplib.SMTPRecipientsRefused as error:
                 codes = [code for code, _ in error.recipients.values()]
                 raise DeliveryError(f"recipient refused: {codes}", permanent=all(c >= 500 for c in codes)) from error
-            except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
+            except smtplib.SMTPSenderRefused as error:
+                # Refusing our own From address refuses every message, not just this one.
+                raise DeliveryError(f"SMTP refused the sender: {error.smtp_code}", server_down=True) from error
+            except smtplib.SMTPDataError as error:
                 raise DeliveryError(
                     f"SMTP refused the message: {error.smtp_code}", permanent=error.smtp_code >= 500
                 ) from error
             except smtplib.SMTPAuthenticationError as error:
                 self._drop()
-                raise DeliveryError(f"SMTP authentication failed ({error.smtp_code}); check MAIL_URL") from error
+                raise DeliveryError(
+                    f"SMTP authentication failed ({error.smtp_code}); check MAIL_URL", server_down=True
+                ) from error
             except (smtplib.SMTPException, OSError) as error:
                 self._drop()
-                raise DeliveryError(f"SMTP unavailable: {type(error).__name__}: {error}") from error
+                raise DeliveryError(f"SMTP unavailable: {type(error).__name__}: {error}", server_down=True) from error
 
     def _drop(self) -> None:
         if self._connection is not None:

@@ -31,6 +31,27 @@ class PublicStatus(enum.StrEnum):
     HIDDEN = "hidden"
 
 
+def public_status_of(state: str, opens_at: datetime | None, closes_at: datetime | None, now: datetime) -> PublicStatus:
+    """A petition's status at ``now`` from its stored state and dates (see Petition.public_status)."""
+    if state == PetitionState.OPEN:
+        if opens_at is not None and opens_at > now:
+            return PublicStatus.SCHEDULED
+        if closes_at is not None and closes_at <= now:
+            return PublicStatus.CLOSED
+        return PublicStatus.OPEN
+    return PublicStatus(state)
+
+
+def closed_time_of(
+    state: str, closed_at: datetime | None, closes_at: datetime | None, now: datetime
+) -> datetime | None:
+    if closed_at is not None:
+        return closed_at
+    if state == PetitionState.OPEN and closes_at is not None and closes_at <= now:
+        return closes_at
+    return None
+
+
 TITLE_MAX = 100
 SUMMARY_MAX = 500
 BODY_MAX = 20_000
@@ -88,21 +109,11 @@ class Petition(Base):
 
     def public_status(self, now: datetime) -> PublicStatus:
         """The petition's status at ``now``: dates open and close it without anyone acting."""
-        if self.state == PetitionState.OPEN:
-            if self.opens_at is not None and self.opens_at > now:
-                return PublicStatus.SCHEDULED
-            if self.closes_at is not None and self.closes_at <= now:
-                return PublicStatus.CLOSED
-            return PublicStatus.OPEN
-        return PublicStatus(self.state)
+        return public_status_of(self.state, self.opens_at, self.closes_at, now)
 
     def closed_time(self, now: datetime) -> datetime | None:
         """When it closed (or None while open): by hand, or when its closing date passed."""
-        if self.closed_at is not None:
-            return self.closed_at
-        if self.state == PetitionState.OPEN and self.closes_at is not None and self.closes_at <= now:
-            return self.closes_at
-        return None
+        return closed_time_of(self.state, self.closed_at, self.closes_at, now)
 
     @property
     def public_opened_at(self) -> datetime | None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, session
+from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
 
 from campaign.db import utcnow
+from campaign.hotcache import hot_cache, hot_cache_seconds
 from campaign.petitions import service
 from campaign.petitions.models import Petition, PublicStatus
 from campaign.security import public
@@ -35,7 +38,13 @@ def index() -> str:
     )
 
 
-def render_petition_page(petition: Petition, now: datetime, sign_form: FlaskForm | None = None) -> str:
+# Stands in for the visitor's CSRF token in cached pages; swapped for the real one per request.
+CSRF_PLACEHOLDER = "__campaign_csrf_token__"
+
+
+def render_petition_page(
+    petition: Petition, now: datetime, sign_form: FlaskForm | None = None, *, csrf_value: str | None = None
+) -> str:
     """The petition page; the sign form is passed back in when it needs to show errors."""
     from campaign.signing.forms import SignForm
 
@@ -50,6 +59,7 @@ def render_petition_page(petition: Petition, now: datetime, sign_form: FlaskForm
         canonical_url=url,
         share_links=share_links(url, petition.title, petition.summary),
         sign_form=sign_form,
+        csrf_value=csrf_value or generate_csrf(),
         now=now,
     )
 
@@ -58,4 +68,13 @@ def render_petition_page(petition: Petition, now: datetime, sign_form: FlaskForm
 @public
 def show(slug: str) -> str:
     now = utcnow()
-    return render_petition_page(service.get_public_petition(slug, now), now)
+    if current_user.is_authenticated or session.get("_flashes"):
+        return render_petition_page(service.get_public_petition(slug, now), now)
+    # Every anonymous visitor sees the same page but for their CSRF token: render it at most
+    # once per interval per process, then fill in the token.
+    page = hot_cache("petition-pages").get_or_set(
+        slug,
+        hot_cache_seconds(),
+        lambda: render_petition_page(service.get_public_petition(slug, now), now, csrf_value=CSRF_PLACEHOLDER),
+    )
+    return str(page).replace(CSRF_PLACEHOLDER, generate_csrf(), 1)

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField
+from wtforms import BooleanField, StringField
 from wtforms.validators import Length
 
 from campaign.forms import TextLineField
-from campaign.signing.identity import countries
 from campaign.signing.models import NAME_MAX
-from campaign.signing.service import SignatureRequest
 
 
 class SignForm(FlaskForm):
@@ -31,27 +29,9 @@ class SignForm(FlaskForm):
         render_kw={"autocomplete": "postal-code", "spellcheck": "false", "autocapitalize": "characters"},
     )
     outside_uk = BooleanField("I live outside the UK")
-    country = SelectField("Country", choices=[], validate_choice=False, render_kw={"autocomplete": "country"})
+    # Rendered from country_options_html() (cached); the service checks the code.
+    country = StringField("Country")
     notify_progress = BooleanField("Email me about this petition's progress and what happens next")
     share_name = BooleanField("Share my name with the organisers")
     # A field people never see: bots that fill every box reveal themselves here.
     website = StringField("Leave this field empty", render_kw={"autocomplete": "off", "tabindex": "-1"})
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.country.choices = [("", "Choose your country"), *countries()]
-
-    @property
-    def is_bot(self) -> bool:
-        return bool((self.website.data or "").strip())
-
-    def to_request(self) -> SignatureRequest:
-        return SignatureRequest(
-            name=self.name.data or "",
-            email=self.email.data or "",
-            postcode=self.postcode.data or "",
-            outside_uk=bool(self.outside_uk.data),
-            country=self.country.data or "",
-            notify_progress=bool(self.notify_progress.data),
-            share_name=bool(self.share_name.data),
-        )

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import enum
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from campaign.db import transaction, utcnow
-from campaign.errors import DomainError, ValidationFailed
+from campaign.errors import DomainError, NotFound, ValidationFailed
 from campaign.extensions import db
-from campaign.mail.rendering import render_email
 from campaign.mail.service import mask_email, queue_email
-from campaign.petitions.models import Petition, PublicStatus
-from campaign.petitions.service import get_public_petition
+from campaign.petitions.models import Petition, PublicStatus, closed_time_of, public_status_of
+from campaign.petitions.service import PetitionGone
 from campaign.signing.identity import (
     InvalidEmail,
     canonical_email,
@@ -27,7 +27,7 @@ from campaign.signing.identity import (
     normalise_email,
     normalise_postcode,
 )
-from campaign.signing.models import NAME_MAX, Signature, SignatureCountDelta, SignatureState
+from campaign.signing.models import NAME_MAX, Signature, SignatureCountDelta, SignatureState, new_confirmation_nonce
 from campaign.text import clean_line
 from campaign.tokens import TokenInvalid, TokenPurpose, make_token, read_token, read_token_ignoring_age
 from campaign.urls import absolute_url
@@ -56,6 +56,23 @@ class SignatureRequest:
     country: str = ""
     notify_progress: bool = False
     share_name: bool = False
+
+    @classmethod
+    def from_form(cls, form: Mapping[str, str]) -> SignatureRequest:
+        """What was posted; length limits are enforced by check_signature_request."""
+
+        def ticked(name: str) -> bool:
+            return form.get(name, "").strip().lower() not in {"", "false", "off", "0"}
+
+        return cls(
+            name=form.get("name", "")[:1000],
+            email=form.get("email", "")[:1000],
+            postcode=form.get("postcode", "")[:100],
+            outside_uk=ticked("outside_uk"),
+            country=form.get("country", "")[:10],
+            notify_progress=ticked("notify_progress"),
+            share_name=ticked("share_name"),
+        )
 
 
 @dataclass(frozen=True)
@@ -92,7 +109,7 @@ def check_signature_request(request: SignatureRequest) -> tuple[_Signer | None, 
     email = canonical = ""
     try:
         email = normalise_email(clean_line(request.email))
-        canonical = canonical_email(email)
+        canonical = canonical_email(email, normalised=True)
     except InvalidEmail:
         errors["email"] = "Enter an email address in the correct format, like name@example.org"
     if len(email) > 254:
@@ -117,76 +134,147 @@ def check_signature_request(request: SignatureRequest) -> tuple[_Signer | None, 
     return _Signer(name, key, email, canonical, postcode, country), {}
 
 
-def _confirmation_link(signature: Signature) -> str:
-    token = make_token(TokenPurpose.CONFIRM_SIGNATURE, {"s": signature.id, "n": signature.confirmation_nonce})
+@dataclass(frozen=True)
+class PetitionFacts:
+    """What signing and confirming need to know about a petition, read in one small query."""
+
+    id: int
+    slug: str
+    title: str
+    summary: str
+    state: str
+    opens_at: datetime | None
+    closes_at: datetime | None
+    closed_at: datetime | None
+
+    def status(self, now: datetime) -> PublicStatus:
+        return public_status_of(self.state, self.opens_at, self.closes_at, now)
+
+    def closed_time(self, now: datetime) -> datetime | None:
+        return closed_time_of(self.state, self.closed_at, self.closes_at, now)
+
+
+_PETITION_FACTS = (Petition.id, Petition.slug, Petition.title, Petition.summary, Petition.state, Petition.opens_at,
+                   Petition.closes_at, Petition.closed_at)  # fmt: skip
+
+
+# Statements on the signing path are built once: constructing them per request cost more
+# than running them.
+_PETITION_BY_SLUG = select(*_PETITION_FACTS).where(Petition.slug == bindparam("slug"))
+_SIGNATURES_OF_MAILBOX = (
+    select(Signature.id, Signature.name, Signature.name_key, Signature.state, Signature.postcode,
+           Signature.emails_sent, Signature.last_emailed_at, Signature.confirmation_nonce)
+    .where(Signature.petition_id == bindparam("petition"), Signature.canonical_email == bindparam("canonical"))
+    .order_by(Signature.household_slot)
+)  # fmt: skip
+_INSERT_SIGNATURE = insert(Signature).returning(Signature.id)
+_COUNT_EMAIL = (
+    update(Signature)
+    .where(Signature.id == bindparam("signature"))
+    .values(emails_sent=Signature.emails_sent + 1, last_emailed_at=bindparam("emailed_at"))
+)
+_SIGNATURE_FOR_LINK = (
+    select(Signature.id, Signature.name, Signature.state, Signature.confirmation_nonce, *_PETITION_FACTS)
+    .join(Petition, Petition.id == Signature.petition_id)
+    .where(Signature.id == bindparam("signature"))
+)
+_SIGNATURE_FOR_LINK_LOCKED = _SIGNATURE_FOR_LINK.with_for_update(of=Signature)
+_CONFIRM = (
+    update(Signature)
+    .where(Signature.id == bindparam("signature"), Signature.state == SignatureState.PENDING.value)
+    .values(state=SignatureState.CONFIRMED.value, confirmed_at=bindparam("confirmed_at_"))
+)
+_INSERT_DELTA = insert(SignatureCountDelta)
+
+
+def _open_petition(slug: str, now: datetime) -> PetitionFacts:
+    row = db.session.connection().execute(_PETITION_BY_SLUG, {"slug": slug}).first()
+    facts = PetitionFacts(*row) if row is not None else None
+    status = facts.status(now) if facts is not None else None
+    if facts is None or status in {PublicStatus.DRAFT, PublicStatus.SCHEDULED}:
+        raise NotFound("There is no petition at this address. Check the link, or look at the open petitions.")
+    if status == PublicStatus.HIDDEN:
+        raise PetitionGone("This petition has been taken down and is no longer available.")
+    if status != PublicStatus.OPEN:
+        raise SigningClosed("This petition is closed and no longer accepts signatures.")
+    return facts
+
+
+def _confirmation_link(signature_id: int, nonce: str) -> str:
+    token = make_token(TokenPurpose.CONFIRM_SIGNATURE, {"s": signature_id, "n": nonce})
     return absolute_url("signing.confirm", token=token)
 
 
-def _may_email(signature: Signature, now: datetime) -> bool:
+def _may_email(emails_sent: int, last_emailed_at: datetime | None, now: datetime) -> bool:
     """Caps mail per signature, so nobody can use the form to flood someone's inbox."""
-    if signature.emails_sent >= current_app.config["SIGNATURE_EMAIL_CAP"]:
+    if emails_sent >= current_app.config["SIGNATURE_EMAIL_CAP"]:
         return False
     interval = timedelta(seconds=current_app.config["RESEND_MIN_INTERVAL_SECONDS"])
-    return signature.last_emailed_at is None or now - signature.last_emailed_at >= interval
+    return last_emailed_at is None or now - last_emailed_at >= interval
 
 
-def _email(signature: Signature, kind: str, to_address: str, now: datetime, **context: Any) -> None:
-    email = render_email(
-        kind,
-        petition=signature.petition,
-        name=signature.name,
-        site_name=current_app.config["SITE_NAME"],
-        petition_url=absolute_url("petitions.show", slug=signature.petition.slug),
-        link_days=_token_max_age() // 86_400,
-        **context,
-    )
-    queue_email(kind, to_address, email, signature_id=signature.id)
-    signature.emails_sent += 1
-    signature.last_emailed_at = now
+def _email_context(petition: PetitionFacts, name: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "petition_title": petition.title,
+        "petition_url": absolute_url("petitions.show", slug=petition.slug),
+        "name": name,
+        "link_days": _token_max_age() // 86_400,
+        **extra,
+    }
 
 
-def _sign(petition_id: int, signer: _Signer, request: SignatureRequest, now: datetime) -> SignOutcome:
-    petition = db.session.get_one(Petition, petition_id)
-    existing = list(
-        db.session.scalars(
-            select(Signature)
-            .where(Signature.petition_id == petition_id, Signature.canonical_email == signer.canonical_email)
-            .order_by(Signature.household_slot)
-        )
-    )
+def _email_again(signature_id: int, kind: str, to_address: str, context: dict[str, Any], now: datetime) -> None:
+    queue_email(kind, to_address, context, signature_id=signature_id)
+    db.session.connection().execute(_COUNT_EMAIL, {"signature": signature_id, "emailed_at": now})
+
+
+def _sign(petition: PetitionFacts, signer: _Signer, request: SignatureRequest, now: datetime) -> SignOutcome:
+    connection = db.session.connection()
+    existing = connection.execute(
+        _SIGNATURES_OF_MAILBOX, {"petition": petition.id, "canonical": signer.canonical_email}
+    ).all()
     same_person = next((s for s in existing if s.name_key == signer.name_key), None)
     if same_person is not None:
-        if not _may_email(same_person, now):
+        if not _may_email(same_person.emails_sent, same_person.last_emailed_at, now):
             return SignOutcome.NOTHING_SENT
         if same_person.state == SignatureState.PENDING:
-            _email(same_person, "confirm_signature", signer.email, now, confirm_url=_confirmation_link(same_person))
+            link = _confirmation_link(same_person.id, same_person.confirmation_nonce)
+            context = _email_context(petition, same_person.name, confirm_url=link)
+            _email_again(same_person.id, "confirm_signature", signer.email, context, now)
             return SignOutcome.CONFIRMATION_RESENT
-        _email(same_person, "already_signed", signer.email, now)
+        _email_again(same_person.id, "already_signed", signer.email, _email_context(petition, same_person.name), now)
         return SignOutcome.ALREADY_SIGNED_NOTICE
     household = len(existing) == 1 and signer.postcode is not None and existing[0].postcode == signer.postcode
     if existing and not household:
         # A third person, or a second at another postcode: the mailbox owner is told why.
-        if not _may_email(existing[0], now):
+        first = existing[0]
+        if not _may_email(first.emails_sent, first.last_emailed_at, now):
             return SignOutcome.NOTHING_SENT
-        _email(existing[0], "address_used", signer.email, now)
+        _email_again(first.id, "address_used", signer.email, _email_context(petition, first.name), now)
         return SignOutcome.ADDRESS_USED_NOTICE
-    signature = Signature(
-        petition=petition,
-        state=SignatureState.PENDING.value,
-        name=signer.name,
-        name_key=signer.name_key,
-        email=signer.email,
-        canonical_email=signer.canonical_email,
-        household_slot=2 if existing else 1,
-        postcode=signer.postcode,
-        country=signer.country,
-        notify_progress=request.notify_progress,
-        share_name=request.share_name,
-        created_at=now,
-    )
-    db.session.add(signature)
-    db.session.flush()  # the id goes into the emailed token
-    _email(signature, "confirm_signature", signer.email, now, confirm_url=_confirmation_link(signature))
+    nonce = new_confirmation_nonce()
+    signature_id = connection.execute(
+        _INSERT_SIGNATURE,
+        {
+            "petition_id": petition.id,
+            "state": SignatureState.PENDING.value,
+            "name": signer.name,
+            "name_key": signer.name_key,
+            "email": signer.email,
+            "canonical_email": signer.canonical_email,
+            "household_slot": 2 if existing else 1,
+            "postcode": signer.postcode,
+            "country": signer.country,
+            "notify_progress": request.notify_progress,
+            "share_name": request.share_name,
+            "confirmation_nonce": nonce,
+            "emails_sent": 1,
+            "last_emailed_at": now,
+            "created_at": now,
+        },
+    ).scalar_one()
+    context = _email_context(petition, signer.name, confirm_url=_confirmation_link(signature_id, nonce))
+    queue_email("confirm_signature", signer.email, context, signature_id=signature_id)
     return SignOutcome.CREATED
 
 
@@ -200,20 +288,17 @@ def sign_petition(slug: str, request: SignatureRequest, *, now: datetime | None 
     signer, errors = check_signature_request(request)
     if signer is None:
         raise ValidationFailed(errors)
-    petition = get_public_petition(slug, now)
-    if petition.public_status(now) != PublicStatus.OPEN:
-        raise SigningClosed("This petition is closed and no longer accepts signatures.")
-    petition_id = petition.id
     for attempt in (1, 2):
         try:
             with transaction():
-                outcome = _sign(petition_id, signer, request, now)
+                petition = _open_petition(slug, now)
+                outcome = _sign(petition, signer, request, now)
             break
         except IntegrityError:
             # Two submissions raced (a double click, two tabs); the second pass finds the first.
             if attempt == 2:
                 raise
-    logger.info("signature %s", outcome.value, extra={"petition_id": petition_id, "email": mask_email(signer.email)})
+    logger.info("signature %s", outcome.value, extra={"petition_id": petition.id, "email": mask_email(signer.email)})
     return outcome
 
 
@@ -225,7 +310,7 @@ class Confirmation:
     """What the confirmation page shows."""
 
     signature_id: int
-    petition: Petition
+    petition: PetitionFacts
     name: str
     confirmed: bool
     can_confirm: bool
@@ -235,35 +320,35 @@ def _token_max_age() -> int:
     return int(current_app.config["CONFIRMATION_TOKEN_MAX_AGE_SECONDS"])
 
 
-def _signature_for_token(token: str, *, for_update: bool = False) -> Signature:
+def _signature_id_and_nonce(token: str) -> tuple[int, str]:
     payload = read_token(TokenPurpose.CONFIRM_SIGNATURE, token, max_age_seconds=_token_max_age())
     if not isinstance(payload, dict) or not isinstance(payload.get("s"), int) or not isinstance(payload.get("n"), str):
         raise TokenInvalid("The link is incomplete or has been changed. Copy the whole link from your email.")
-    query = select(Signature).where(Signature.id == payload["s"])
-    if for_update:
-        query = query.with_for_update(of=Signature)
-    signature = db.session.scalar(query)
-    if signature is None or signature.confirmation_nonce != payload["n"]:
+    return payload["s"], payload["n"]
+
+
+def _signature_and_petition(signature_id: int, nonce: str, *, for_update: bool = False) -> tuple[Any, PetitionFacts]:
+    query = _SIGNATURE_FOR_LINK_LOCKED if for_update else _SIGNATURE_FOR_LINK
+    row = db.session.connection().execute(query, {"signature": signature_id}).first()
+    if row is None or row.confirmation_nonce != nonce:
         raise TokenInvalid("This link no longer matches a signature. It may have been withdrawn.")
-    return signature
+    return row, PetitionFacts(*tuple(row)[4:])
 
 
-def petition_for_expired_link(token: str) -> Petition | None:
+def petition_for_expired_link(token: str) -> PetitionFacts | None:
     """The petition an expired (but genuine) link was for, so the page can offer to sign again."""
     try:
         payload = read_token_ignoring_age(TokenPurpose.CONFIRM_SIGNATURE, token)
+        if isinstance(payload, dict) and isinstance(payload.get("s"), int) and isinstance(payload.get("n"), str):
+            return _signature_and_petition(payload["s"], payload["n"])[1]
     except TokenInvalid:
-        return None
-    if isinstance(payload, dict) and isinstance(payload.get("s"), int):
-        signature = db.session.get(Signature, payload["s"])
-        if signature is not None and signature.confirmation_nonce == payload.get("n"):
-            return signature.petition
+        pass
     return None
 
 
-def confirmations_accepted(petition: Petition, now: datetime) -> bool:
+def confirmations_accepted(petition: PetitionFacts, now: datetime) -> bool:
     """Open petitions accept confirmations, and closed ones for a grace period after closing."""
-    status = petition.public_status(now)
+    status = petition.status(now)
     if status == PublicStatus.OPEN:
         return True
     closed = petition.closed_time(now)
@@ -275,13 +360,13 @@ def confirmations_accepted(petition: Petition, now: datetime) -> bool:
 def describe_confirmation(token: str, *, now: datetime | None = None) -> Confirmation:
     """Read a confirmation link without changing anything (mail scanners follow every link)."""
     now = now or utcnow()
-    signature = _signature_for_token(token)
+    signature, petition = _signature_and_petition(*_signature_id_and_nonce(token))
     return Confirmation(
         signature_id=signature.id,
-        petition=signature.petition,
+        petition=petition,
         name=signature.name,
         confirmed=signature.state == SignatureState.CONFIRMED,
-        can_confirm=confirmations_accepted(signature.petition, now),
+        can_confirm=confirmations_accepted(petition, now),
     )
 
 
@@ -291,17 +376,19 @@ def confirm_signature(token: str, *, now: datetime | None = None) -> bool:
     Counting only inserts a delta row: confirmations never wait on the petition's row.
     """
     now = now or utcnow()
+    signature_id, nonce = _signature_id_and_nonce(token)
     with transaction():
-        signature = _signature_for_token(token, for_update=True)
+        signature, petition = _signature_and_petition(signature_id, nonce, for_update=True)
         if signature.state == SignatureState.CONFIRMED:
             return False
-        if not confirmations_accepted(signature.petition, now):
+        if not confirmations_accepted(petition, now):
             raise ConfirmationClosed(
                 "This petition has closed, and signatures can no longer be confirmed. Thank you for your support."
             )
-        signature.state = SignatureState.CONFIRMED.value
-        signature.confirmed_at = now
-        db.session.add(SignatureCountDelta(petition_id=signature.petition_id, delta=1, created_at=now))
-        petition_id = signature.petition_id
-    logger.info("signature confirmed", extra={"petition_id": petition_id})
+        connection = db.session.connection()
+        confirmed = connection.execute(_CONFIRM, {"signature": signature_id, "confirmed_at_": now})
+        if not confirmed.rowcount:
+            return False  # confirmed by a simultaneous request
+        connection.execute(_INSERT_DELTA, {"petition_id": petition.id, "delta": 1, "created_at": now})
+    logger.info("signature confirmed", extra={"petition_id": petition.id})
     return True

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, session, url_for
+from datetime import datetime
+from urllib.parse import quote, unquote
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_wtf.csrf import validate_csrf
 from werkzeug.wrappers import Response
+from wtforms import ValidationError
 
 from campaign.db import utcnow
 from campaign.errors import ValidationFailed
@@ -19,6 +24,8 @@ from campaign.urls import absolute_url, share_links
 
 bp = Blueprint("signing", __name__)
 
+SIGNED_EMAIL_COOKIE = "signed_email"
+
 
 def _sign_limit() -> str:
     return str(current_app.config["SIGN_RATE_LIMIT"])
@@ -29,25 +36,38 @@ def _sign_limit() -> str:
 @limiter.limit(_sign_limit)
 def sign(slug: str) -> str | Response | tuple[str, int]:
     now = utcnow()
-    petition = get_public_petition(slug, now)
+    # The common case (a valid signature) needs no form object; one is built only to show problems.
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        return _show_problems(slug, now, {})
+    if request.form.get("website", "").strip():
+        # A bot filled the hidden field: it sees what a person would; nothing is stored.
+        return redirect(url_for(".check_email", slug=slug))
+    try:
+        service.sign_petition(slug, service.SignatureRequest.from_form(request.form), now=now)
+    except ValidationFailed as error:
+        return _show_problems(slug, now, error.errors)
+    except service.SigningClosed as error:
+        return _show_problems(slug, now, {"": error.message})
+    check_page = url_for(".check_email", slug=slug)
+    response = redirect(check_page)
+    # Only the "check your email" page reads this, for a few minutes, to show the address typed:
+    # cheaper than rewriting the whole session on every signature.
+    response.set_cookie(
+        SIGNED_EMAIL_COOKIE, quote(request.form.get("email", "").strip()[:254]), max_age=600, path=check_page,
+        secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True, samesite="Lax",
+    )  # fmt: skip
+    return response
+
+
+def _show_problems(slug: str, now: datetime, problems: dict[str, str]) -> tuple[str, int]:
+    """The petition page again, with what was typed and every problem with it."""
     form = SignForm()
-    if form.validate_on_submit():
-        if form.is_bot:
-            # Treated exactly like a real signature from the outside; nothing is stored.
-            return redirect(url_for(".check_email", slug=slug))
-        try:
-            service.sign_petition(slug, form.to_request(), now=now)
-        except ValidationFailed as error:
-            apply_errors(form, error)
-        except service.SigningClosed as error:
-            form.form_errors.append(error.message)
-        else:
-            session["signed_email"] = (form.email.data or "").strip()[:254]
-            return redirect(url_for(".check_email", slug=slug))
-    else:
-        _, problems = service.check_signature_request(form.to_request())
-        apply_errors(form, problems, only_new=True)
-    return render_petition_page(petition, now, sign_form=form), 200
+    form.validate()  # the form's own checks (lengths, the CSRF token)
+    _, more = service.check_signature_request(service.SignatureRequest.from_form(request.form))
+    apply_errors(form, {**more, **problems}, only_new=True)
+    return render_petition_page(get_public_petition(slug, now), now, sign_form=form), 200
 
 
 # The sign form checks its own CSRF token, so an expired one keeps what the person typed
@@ -59,7 +79,8 @@ csrf.exempt(sign)
 @public
 def check_email(slug: str) -> str:
     petition = get_public_petition(slug, utcnow())
-    return render_template("signing/check_email.html", petition=petition, email=session.get("signed_email"))
+    email = unquote(request.cookies.get(SIGNED_EMAIL_COOKIE, ""))[:254] or None
+    return render_template("signing/check_email.html", petition=petition, email=email)
 
 
 @bp.route("/confirm/<token>", methods=["GET", "POST"])

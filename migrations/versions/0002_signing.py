@@ -2,7 +2,7 @@
 
 Revision ID: 0002_signing
 Revises: 0001_foundation
-Create Date: 2026-11-21 06:37:41.456960
+Create Date: 2026-11-21 06:47:31.711329
 
 """
 from alembic import op
@@ -87,10 +87,8 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('message_id', sa.String(length=255), nullable=False),
     sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('context', sa.Text(), nullable=False),
     sa.Column('to_address', sa.String(length=254), nullable=False),
-    sa.Column('subject', sa.String(length=255), nullable=False),
-    sa.Column('text_body', sa.Text(), nullable=False),
-    sa.Column('html_body', sa.Text(), nullable=True),
     sa.Column('signature_id', sa.Integer(), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
