@@ -132,13 +132,33 @@ def run_wrk(scenario: str, url: str, *, connections: int, duration: int, script:
 def print_table(results: list[Result], baseline: float, *, title: str) -> None:
     print(f"\n{title}")
     print(f"{'scenario':<34}{'req/s':>10}{'vs hello':>10}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'errors':>8}")
+
+    def ms(result: Result, name: str) -> str:
+        return f"{result.latency_ms[name]:>8.1f}" if name in result.latency_ms else f"{'—':>8}"
+
     for result in results:
         ratio = result.requests_per_second / baseline if baseline else 0
         print(
             f"{result.scenario:<34}{result.requests_per_second:>10.0f}{ratio:>9.0%} "
-            f"{result.latency_ms.get('p50', 0):>8.1f} {result.latency_ms.get('p90', 0):>8.1f} "
-            f"{result.latency_ms.get('p99', 0):>8.1f} {result.errors:>7}"
+            f"{ms(result, 'p50')} {ms(result, 'p90')} {ms(result, 'p99')} {result.errors:>7}"
         )
+
+
+@contextlib.contextmanager
+def background_worker(env: dict[str, str], workdir: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`campaign worker` running alongside, as in production: sending mail, folding counts."""
+    log = workdir / "worker.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen([sys.executable, "-m", "campaign", "worker"], env=env, cwd=ROOT,
+                                   stdout=output, stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        yield process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def save(results: list[Result], baseline: float, name: str, meta: dict[str, object]) -> Path:

@@ -108,6 +108,8 @@ def _register_blueprints(app: Flask) -> None:
     from campaign.accounts import views as accounts
     from campaign.api import views as api
     from campaign.console import views as console
+    from campaign.consultations import console_views as consultations_console
+    from campaign.consultations import views as consultations
     from campaign.petitions import console_views as petitions_console
     from campaign.petitions import views as petitions
     from campaign.signing import views as signing
@@ -116,6 +118,8 @@ def _register_blueprints(app: Flask) -> None:
         petitions.bp,
         petitions_console.console_bp,
         signing.bp,
+        consultations.bp,
+        consultations_console.console_bp,
         api.bp,
         accounts.bp,
         accounts.console_bp,
@@ -125,7 +129,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from campaign.signing.identity import country_options_html
+    from campaign.identity import country_options_html
     from campaign.timeutil import format_date, format_datetime
 
     static_versions: dict[str, str] = {}

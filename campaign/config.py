@@ -152,6 +152,7 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
     config["RESEND_MIN_INTERVAL_SECONDS"] = parse_int(
         "RESEND_MIN_INTERVAL_SECONDS", environ.get("RESEND_MIN_INTERVAL_SECONDS", "60")
     )
+    config["MAIL_SENDERS"] = parse_int("MAIL_SENDERS", environ.get("MAIL_SENDERS", "4"), minimum=1)
     config["MAIL_MAX_ATTEMPTS"] = parse_int("MAIL_MAX_ATTEMPTS", environ.get("MAIL_MAX_ATTEMPTS", "30"), minimum=1)
     config["COUNT_REFRESH_SECONDS"] = parse_int(
         "COUNT_REFRESH_SECONDS", environ.get("COUNT_REFRESH_SECONDS", "5"), minimum=2
@@ -162,6 +163,10 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
     hot_cache = environ.get("HOT_CACHE_SECONDS")
     config["HOT_CACHE_SECONDS"] = (
         float(parse_int("HOT_CACHE_SECONDS", hot_cache)) if hot_cache else config["COUNT_REFRESH_SECONDS"] / 5
+    )
+    config["RESPONSE_LINK_DAYS"] = parse_int("RESPONSE_LINK_DAYS", environ.get("RESPONSE_LINK_DAYS", "60"), minimum=1)
+    config["VERIFIED_IDENTITY_MINUTES"] = parse_int(
+        "VERIFIED_IDENTITY_MINUTES", environ.get("VERIFIED_IDENTITY_MINUTES", "120"), minimum=1
     )
     config["SIGN_RATE_LIMIT"] = environ.get("SIGN_RATE_LIMIT") or "60 per minute;1000 per hour"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import fcntl
 import os
@@ -12,7 +13,7 @@ from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, MetaData, event
+from sqlalchemy import DateTime, Dialect, MetaData, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, registry
 from sqlalchemy.types import TypeDecorator
@@ -108,19 +109,31 @@ class _SqliteWriteLock:
     SQLite's own busy handler polls with sleeps of 1 ms and more, so two workers writing
     at once spend most of their time asleep; a blocking ``flock`` hands the lock over the
     moment it is released. A thread lock covers threads within one process (``flock``
-    locks belong to the open file, which threads share).
+    locks belong to the open file, which threads share). It is only ever held for one
+    database transaction: no slow work (password hashing, network calls) happens inside one.
     """
 
     def __init__(self) -> None:
         self._thread_lock = threading.Lock()
         self._files: dict[str, int] = {}
+        # A forked child must not share the parent's open lock files (flock locks belong to the
+        # open file, so parent and child would not exclude each other) nor inherit a thread lock
+        # another thread held at the fork.
+        os.register_at_fork(after_in_child=self._after_fork)
+
+    def _after_fork(self) -> None:
+        for descriptor in self._files.values():
+            with contextlib.suppress(OSError):
+                os.close(descriptor)
+        self._files = {}
+        self._thread_lock = threading.Lock()
 
     @contextmanager
     def held(self, database_path: str) -> Iterator[None]:
         with self._thread_lock:
             descriptor = self._files.get(database_path)
             if descriptor is None:
-                descriptor = os.open(f"{database_path}.write-lock", os.O_RDWR | os.O_CREAT, 0o600)
+                descriptor = os.open(f"{database_path}.write-lock", os.O_RDWR | os.O_CREAT, 0o666)
                 self._files[database_path] = descriptor
             fcntl.flock(descriptor, fcntl.LOCK_EX)
             try:
@@ -172,3 +185,13 @@ def transaction() -> Iterator[Session]:
     finally:
         _in_service_transaction.reset(service_token)
         _write_intent.reset(write_token)
+
+
+def lock_key(session: Session, key: str) -> None:
+    """Take a transaction-scoped lock on ``key`` (say, one mailbox on one petition).
+
+    Row locks cannot guard rows that do not exist yet; an advisory lock can. On SQLite every
+    write transaction already runs alone, so there is nothing more to do.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})

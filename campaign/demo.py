@@ -171,6 +171,41 @@ def _ensure_petition(organiser: Organiser, spec: dict[str, object], report: Demo
     report.lines.append(f"Created {state} petition /petitions/{slug}")
 
 
+DEMO_CONSULTATION_SLUG = "policing-and-social-media"
+
+
+def _ensure_consultation(organiser: Organiser, report: DemoReport) -> None:
+    """The demo consultation, linked to the demo petition, open for a fortnight already."""
+    from campaign.consultations.definition import definition_json, parse_definition_json
+    from campaign.consultations.models import Consultation
+    from campaign.consultations.service import ConsultationDraft, create_consultation
+
+    if db.session.scalar(select(Consultation.id).where(Consultation.slug == DEMO_CONSULTATION_SLUG)) is not None:
+        return
+    now = utcnow()
+    petition_id = db.session.scalar(select(Petition.id).where(Petition.slug == DEMO_PETITION_SLUG))
+    consultation = create_consultation(
+        organiser,
+        ConsultationDraft(
+            title="Policing and social media in North Yorkshire",
+            summary="Tell us how you hear about local policing, what officer-run accounts meant to you, and what "
+            "the next Police, Fire and Crime Commissioner should do.",
+            intro="The force has stopped officers running their own social media accounts. Before the Police, Fire "
+            "and Crime Commissioner election, we want to hand every candidate an honest picture of what "
+            "residents think.\n\nIt takes about five minutes. Your answers are summarised by area; your words "
+            "are only quoted if you say so.",
+            slug=DEMO_CONSULTATION_SLUG,
+            petition_id=petition_id,
+        ),
+        now=now,
+    )
+    questions = (Path(__file__).parent / "demo_data" / f"{DEMO_CONSULTATION_SLUG}.json").read_text()
+    consultation.definition = definition_json(parse_definition_json(questions))
+    consultation.state, consultation.opened_at = "open", now - timedelta(days=12)
+    consultation.closes_at = now + timedelta(days=78)
+    report.lines.append(f"Created open consultation /consultations/{DEMO_CONSULTATION_SLUG}")
+
+
 def load_demo() -> DemoReport:
     """Create the demo organisation, organiser and petitions that do not exist yet."""
     report = DemoReport()
@@ -193,7 +228,10 @@ def load_demo() -> DemoReport:
         )
         for spec in OTHER_PETITIONS:
             _ensure_petition(organiser, spec, report)
+        db.session.flush()
+        _ensure_consultation(organiser, report)
     base_url = current_app.config["BASE_URL"]
     report.lines.append(f"Demo petition: {base_url}/petitions/{DEMO_PETITION_SLUG}")
+    report.lines.append(f"Demo consultation: {base_url}/consultations/{DEMO_CONSULTATION_SLUG}")
     report.lines.append(f"Organiser console: {base_url}/console/")
     return report

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, Request, Response, abort, request
+from flask import Flask, Request, Response, abort, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -84,6 +84,9 @@ def _set_security_headers(response: Response) -> Response:
     if "Content-Security-Policy" not in headers:
         headers.extend((("Content-Security-Policy", CONTENT_SECURITY_POLICY), ("X-Frame-Options", "DENY")))
     headers.extend(_COMMON_HEADERS)
+    if "Cache-Control" not in headers and session.accessed:
+        # Anything that looked at the session may be someone's own: never for a shared cache.
+        headers["Cache-Control"] = "private"
     if request.is_secure:
         headers.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response

@@ -13,6 +13,7 @@ from campaign.errors import DomainError
 
 class TokenPurpose(enum.StrEnum):
     CONFIRM_SIGNATURE = "confirm-signature"
+    RESPOND_TO_CONSULTATION = "respond-to-consultation"
 
 
 class TokenInvalid(DomainError):

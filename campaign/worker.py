@@ -1,9 +1,15 @@
-"""The background worker: periodic jobs run in a loop until SIGTERM."""
+"""The background worker: each periodic job loops in its own thread until SIGTERM.
+
+Separate threads keep the jobs from waiting on each other: a slow or unreachable mail server
+never delays the folding of signature counts, and several mail senders work side by side
+(their leases never overlap; see mail/service.py).
+"""
 
 from __future__ import annotations
 
 import logging
 import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,58 +27,70 @@ class Job:
     name: str
     run: Callable[[], object]
     every_seconds: float
-    next_run: float = 0.0
 
 
 def default_jobs(app: Flask) -> list[Job]:
+    from campaign.consultations.service import close_due_consultations
     from campaign.mail.service import deliver_all_due_mail
     from campaign.petitions.service import close_due_petitions
     from campaign.signing.counts import fold_count_deltas
 
     interval = float(app.config["WORKER_INTERVAL_SECONDS"])
-    # Counts are folded often enough that, with HTTP caching of half the refresh
-    # interval on top, a confirmation shows within COUNT_REFRESH_SECONDS.
-    fold_every = min(interval, app.config["COUNT_REFRESH_SECONDS"] / 2)
+    # Counts are folded often enough that, with the per-process and HTTP caches on top, a
+    # confirmation shows within COUNT_REFRESH_SECONDS.
+    fold_every = min(interval, app.config["COUNT_REFRESH_SECONDS"] / 5)
+    senders = [
+        Job(f"deliver mail {n}", deliver_all_due_mail, every_seconds=interval)
+        for n in range(1, app.config["MAIL_SENDERS"] + 1)
+    ]
     return [
         Job("fold signature counts", fold_count_deltas, every_seconds=fold_every),
-        Job("deliver mail", deliver_all_due_mail, every_seconds=interval),
+        *senders,
         Job("close due petitions", close_due_petitions, every_seconds=max(interval, 5.0)),
+        Job("close due consultations", close_due_consultations, every_seconds=max(interval, 5.0)),
     ]
 
 
-def run_jobs_once(app: Flask, jobs: list[Job], now: float) -> None:
-    """Run every job that is due; one failing job never stops the others."""
-    for job in jobs:
-        if job.next_run > now:
-            continue
-        job.next_run = now + job.every_seconds
-        with app.app_context():
-            try:
-                job.run()
-            except Exception:
-                logger.exception("background job %r failed; it will run again", job.name)
-                db.session.rollback()
-            finally:
-                db.session.remove()
+def run_job(app: Flask, job: Job) -> None:
+    """Run a job once; a failure is logged and the job runs again next time."""
+    with app.app_context():
+        try:
+            job.run()
+        except Exception:
+            logger.exception("background job %r failed; it will run again", job.name)
+            db.session.rollback()
+        finally:
+            db.session.remove()
+
+
+def _loop(app: Flask, job: Job, stopping: threading.Event) -> None:
+    while not stopping.is_set():
+        started = time.monotonic()
+        run_job(app, job)
+        stopping.wait(max(job.every_seconds - (time.monotonic() - started), 0.05))
 
 
 def run_worker(app: Flask, *, once: bool = False, jobs: list[Job] | None = None) -> None:
     jobs = jobs if jobs is not None else default_jobs(app)
-    stopping = False
+    if once:
+        for job in jobs:
+            run_job(app, job)
+        return
+    stopping = threading.Event()
 
     def stop(_signum: int, _frame: Any) -> None:
-        nonlocal stopping
-        stopping = True
+        stopping.set()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    threads = [threading.Thread(target=_loop, args=(app, job, stopping), name=job.name, daemon=True) for job in jobs]
+    for thread in threads:
+        thread.start()
     logger.info("worker started with jobs: %s", ", ".join(job.name for job in jobs))
-    while not stopping:
-        run_jobs_once(app, jobs, time.monotonic())
-        if once:
-            break
-        # Sleep in short steps so a stop request is honoured promptly.
-        deadline = min(job.next_run for job in jobs)
-        while not stopping and time.monotonic() < deadline:
-            time.sleep(min(0.2, max(deadline - time.monotonic(), 0)))
+    while not stopping.is_set():
+        stopping.wait(0.5)
+    # A job finishing its current step (a batch of mail, say) is waited for, within reason.
+    deadline = time.monotonic() + 30
+    for thread in threads:
+        thread.join(timeout=max(deadline - time.monotonic(), 0))
     logger.info("worker stopped")

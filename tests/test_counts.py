@@ -21,7 +21,7 @@ def add_confirmed(app: Flask, petition_id: int, count: int, *, start: int = 0) -
     """Confirmed signatures as the confirming transaction writes them: the row and a +1 delta."""
     with app.app_context():
         for n in range(start, start + count):
-            db.session.add(Signature(petition_id=petition_id, state="confirmed", confirmed_at=utcnow(), name=f"P {n}",
+            db.session.add(Signature(petition_id=petition_id, state="confirmed", confirmed_at=utcnow(), household_slot=1, name=f"P {n}",
                                      name_key=f"p{n}", email=f"p{n}@example.org", canonical_email=f"p{n}@example.org",
                                      postcode="YO1 7HH"))  # fmt: skip
             db.session.add(SignatureCountDelta(petition_id=petition_id, delta=1))

@@ -255,3 +255,97 @@ def test_bad_mail_urls_are_explained(url: str) -> None:
 def test_logs_never_hold_full_addresses() -> None:
     assert mask_email("jo.bloggs@example.org") == "j***@example.org"
     assert mask_email("not-an-address") == "***"
+
+
+# --- encrypted and authenticated SMTP, through a real server -------------------------------------
+
+
+@pytest.fixture
+def certificate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """A throwaway certificate for localhost, trusted by this test's TLS connections."""
+    import shutil
+    import subprocess
+
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("TLS tests need the openssl command to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+         "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    return cert, key
+
+
+def _authenticator(server: object, session: object, envelope: object, mechanism: str, auth_data: object) -> object:
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (b"sender", b"s3cret pass")
+    return AuthResult(success=ok)
+
+
+# aiosmtpd only offers AUTH on implicit TLS when told not to insist on STARTTLS, and warns about it.
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+@pytest.mark.parametrize("implicit", [False, True], ids=["starttls", "smtps"])
+def test_mail_goes_out_over_tls_with_a_password(app: Flask, certificate: tuple[Path, Path], implicit: bool) -> None:
+    import ssl
+
+    from aiosmtpd.controller import Controller
+
+    from tests.mailbox import Mailbox
+    from tests.servers import free_port
+
+    cert, key = certificate
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    mailbox, port = Mailbox(), free_port()
+    options: dict[str, object] = {"authenticator": _authenticator, "auth_required": True}
+    if implicit:
+        options.update(ssl_context=context, auth_require_tls=False)
+    else:
+        options.update(tls_context=context, require_starttls=True)
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port, server_hostname="localhost", **options)
+    controller.start()
+    try:
+        scheme = "smtps" if implicit else "smtp+starttls"
+        app.config["MAIL_URL"] = f"{scheme}://sender:s3cret%20pass@localhost:{port}"
+        queue(app)
+        with app.app_context():
+            assert deliver_all_due_mail().sent == 1
+        assert mailbox.wait_for(1)[0]["To"] == "reader@example.org"
+        # A wrong password is a visible failure to retry, never a dropped message.
+        app.config["MAIL_URL"] = f"{scheme}://sender:wrong@localhost:{port}?timeout=2"
+        queue(app, to="second@example.org")
+        with app.app_context():
+            report = deliver_all_due_mail()
+        assert report.sent == 0 and report.retrying == 1
+        assert rows(app)[-1].status == "queued" and rows(app)[-1].last_error
+    finally:
+        controller.stop()
+
+
+def test_a_password_over_plain_smtp_to_another_host_is_refused() -> None:
+    with pytest.raises(MailUrlError, match="unencrypted"):
+        transport_from_url("smtp://user:pass@mail.example.org:25")
+    assert isinstance(transport_from_url("smtp://user:pass@localhost:25"), SmtpTransport), "a local relay is fine"
+
+
+def test_an_address_the_relay_cannot_take_fails_alone(app: Flask, smtp_server: SmtpServer) -> None:
+    """A relay without SMTPUTF8 cannot send to a non-ASCII mailbox; the other messages still go."""
+    from campaign.identity import normalise_email
+
+    with app.app_context(), transaction():
+        queue_email(KIND, normalise_email("jö@example.org"), EMAIL)
+        for n in range(3):
+            queue_email(KIND, f"reader{n}@example.org", EMAIL)
+    smtp_server.stop()
+    smtp_server.controller = __import__("aiosmtpd.controller", fromlist=["Controller"]).Controller(
+        smtp_server.mailbox, hostname="127.0.0.1", port=smtp_server.port, enable_SMTPUTF8=False
+    )
+    smtp_server.controller.start()
+    with app.app_context():
+        report = deliver_all_due_mail()
+    assert (report.sent, report.failed) == (3, 1)
+    assert [row.status for row in rows(app)] == ["failed", "sent", "sent", "sent"]

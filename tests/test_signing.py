@@ -219,13 +219,34 @@ def test_gmail_variants_are_one_person(client: FlaskClient, app: Flask, petition
     assert len(signatures(app)) == 1
 
 
+def confirm_all(app: Flask) -> list[tuple[str, str]]:
+    """Confirm every pending signature by its link; (name, outcome) for each."""
+    from campaign.signing.service import HouseholdFull, confirm_signature
+    from campaign.tokens import TokenPurpose, make_token
+
+    outcomes = []
+    with app.test_request_context():
+        for signature in signatures(app):
+            if signature.state != "pending":
+                continue
+            token = make_token(TokenPurpose.CONFIRM_SIGNATURE, {"s": signature.id, "n": signature.confirmation_nonce})
+            try:
+                confirm_signature(token)
+                outcomes.append((signature.name, "confirmed"))
+            except HouseholdFull:
+                outcomes.append((signature.name, "refused"))
+    return outcomes
+
+
 def test_household_second_person_same_postcode_different_name(
     client: FlaskClient, app: Flask, petition_id: int
 ) -> None:
     sign(client, "the-ban", name="Jo Bloggs", email="family@example.org", postcode="YO1 7HH")
     sign(client, "the-ban", name="Sam Bloggs", email="family@example.org", postcode="yo17hh")
+    assert [(s.name, s.household_slot) for s in signatures(app)] == [("Jo Bloggs", None), ("Sam Bloggs", None)]
+    assert confirm_all(app) == [("Jo Bloggs", "confirmed"), ("Sam Bloggs", "confirmed")]
     assert [(s.name, s.household_slot) for s in signatures(app)] == [("Jo Bloggs", 1), ("Sam Bloggs", 2)]
-    # A third person, or the second at another postcode, is told by email; nothing is counted.
+    # A third person is told by email; nothing is stored, nothing counted.
     sign(client, "the-ban", name="Alex Bloggs", email="family@example.org", postcode="YO1 7HH")
     assert len(signatures(app)) == 2
     assert outbox(app)[-1].kind == "address_used"
@@ -235,9 +256,53 @@ def test_second_person_at_another_postcode_is_not_a_household(
     client: FlaskClient, app: Flask, petition_id: int
 ) -> None:
     sign(client, "the-ban", name="Jo Bloggs", email="shared@example.org", postcode="YO1 7HH")
+    confirm_all(app)
     sign(client, "the-ban", name="Sam Bloggs", email="shared@example.org", postcode="HG1 1AA")
     assert len(signatures(app)) == 1
     assert [m.kind for m in outbox(app)] == ["confirm_signature", "address_used"]
+
+
+def test_someone_else_typing_your_address_cannot_lock_you_out(
+    client: FlaskClient, app: Flask, petition_id: int
+) -> None:
+    """An unconfirmed name at another postcode takes no slot; only the mailbox's owner can confirm."""
+    attacker = app.test_client()
+    for n in range(3):
+        sign(attacker, "the-ban", name=f"Mallory {n}", email="victim@example.org", postcode="HG1 1AA")
+    response = sign(client, "the-ban", name="Victor Owner", email="victim@example.org", postcode="YO1 7HH")
+    assert response.headers["Location"] == "/petitions/the-ban/check-email"
+    victim = next(s for s in signatures(app) if s.name == "Victor Owner")
+    assert victim.emails_sent == 1, "the owner gets their own link; others' names use their own caps"
+    # The owner follows their own link (the others' links also went to the owner, who ignores them).
+    from campaign.signing.service import confirm_signature
+    from campaign.tokens import TokenPurpose, make_token
+
+    with app.test_request_context():
+        assert confirm_signature(
+            make_token(TokenPurpose.CONFIRM_SIGNATURE, {"s": victim.id, "n": victim.confirmation_nonce})
+        )
+    assert [(s.name, s.household_slot) for s in signatures(app) if s.state == "confirmed"] == [("Victor Owner", 1)]
+
+
+def test_names_per_mailbox_are_capped(client: FlaskClient, app: Flask, petition_id: int) -> None:
+    for n in range(8):
+        sign(client, "the-ban", name=f"Person {n}", email="many@example.org", postcode="YO1 7HH")
+    assert len(signatures(app)) == 5
+
+
+def test_a_new_link_after_the_old_one_expired_despite_the_cap(app: Flask, petition_id: int) -> None:
+    with app.app_context():
+        request = SignatureRequest(name="Jo Bloggs", email="jo@example.org", postcode="YO1 7HH")
+        sign_petition("the-ban", request)
+        for _ in range(6):
+            sign_petition("the-ban", request)
+        assert sign_petition("the-ban", request) == SignOutcome.NOTHING_SENT
+        from datetime import timedelta
+
+        from campaign.db import utcnow
+
+        later = utcnow() + timedelta(days=8)
+        assert sign_petition("the-ban", request, now=later) == SignOutcome.CONFIRMATION_RESENT
 
 
 def test_same_name_spelled_differently_is_the_same_person(client: FlaskClient, app: Flask, petition_id: int) -> None:

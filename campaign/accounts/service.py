@@ -162,11 +162,14 @@ def start_session(organiser_id: int, password: str) -> Organiser:
     """Sign an organiser in: a new session, the sign-in time, and the password hash upgraded if
     its parameters are out of date. The returned organiser's ``get_id()`` is the new login id."""
     now = utcnow()
+    # Hashing is slow: never inside a transaction (which holds the SQLite write lock).
+    current_hash = db.session.get_one(Organiser, organiser_id).password_hash
+    upgraded = hash_password(password) if _hasher.check_needs_rehash(current_hash) else None
     with transaction():
         organiser = db.session.get_one(Organiser, organiser_id)
         organiser.last_login_at = now
-        if _hasher.check_needs_rehash(organiser.password_hash):
-            organiser.password_hash = hash_password(password)
+        if upgraded is not None:
+            organiser.password_hash = upgraded
         login_id = _new_session(organiser, now)
     organiser.login_id = login_id
     logger.info("organiser signed in", extra={"organiser_id": organiser_id})
@@ -244,6 +247,7 @@ def create_organiser(new: NewOrganiser) -> Organiser:
         errors["password"] = problem
     if errors:
         raise ValidationFailed(errors)
+    password_hash = hash_password(new.password)  # slow: before the transaction, not inside it
     try:
         with transaction():
             if db.session.scalar(select(func.count()).where(Organiser.email == email)):
@@ -252,7 +256,7 @@ def create_organiser(new: NewOrganiser) -> Organiser:
                 email=email,
                 name=name,
                 role=new.role.value,
-                password_hash=hash_password(new.password),
+                password_hash=password_hash,
                 organisation=_organisation_for(organisation_name),
             )
             db.session.add(organiser)
@@ -274,9 +278,10 @@ def change_password(organiser_id: int, current_password: str, new_password: str)
     if problem:
         raise ValidationFailed({"new_password": problem})
     now = utcnow()
+    password_hash = hash_password(new_password)  # slow: before the transaction, not inside it
     with transaction():
         organiser = db.session.get_one(Organiser, organiser_id)
-        organiser.password_hash = hash_password(new_password)
+        organiser.password_hash = password_hash
         _end_sessions(organiser_id, now)
         login_id = _new_session(organiser, now)
     organiser.login_id = login_id

@@ -186,7 +186,7 @@ def deliver_due_mail(
 ) -> DeliveryReport:
     """Send one batch of due messages. Each result is committed on its own, so a crash loses
     at most the message in flight (it is sent again when its lease expires)."""
-    owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    owner = (owner or f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:6]}")[:64]
     report = DeliveryReport(claimed=_claim(owner, batch_size, utcnow()))
     if not report.claimed:
         return report

@@ -78,16 +78,30 @@ class SmtpTransport:
         self._connection: smtplib.SMTP | None = None
 
     def _connect(self) -> smtplib.SMTP:
+        """A ready connection (TLS and AUTH done); any failure closes what was opened."""
         context = ssl.create_default_context()
         connection: smtplib.SMTP
         if self.mode == "ssl":
             connection = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
         else:
             connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
             if self.mode == "starttls":
                 connection.starttls(context=context)
-        if self.username:
-            connection.login(self.username, self.password or "")
+            if self.username:
+                connection.login(self.username, self.password or "")
+        except smtplib.SMTPNotSupportedError as error:
+            connection.close()
+            raise DeliveryError(
+                f"the mail server does not offer STARTTLS or AUTH: {error}", server_down=True
+            ) from error
+        except smtplib.SMTPAuthenticationError as error:
+            connection.close()
+            message = f"SMTP authentication failed ({error.smtp_code}); check MAIL_URL"
+            raise DeliveryError(message, server_down=True) from error
+        except (smtplib.SMTPException, OSError):
+            connection.close()
+            raise
         return connection
 
     def send(self, message: EmailMessage) -> None:
@@ -101,6 +115,10 @@ class SmtpTransport:
                 self._drop()
                 if attempt == 2:
                     raise DeliveryError(f"SMTP server disconnected: {error}", server_down=True) from error
+            except smtplib.SMTPNotSupportedError as error:
+                # An internationalised address and a relay without SMTPUTF8: this message can never
+                # go through this relay, but the others can.
+                raise DeliveryError(f"the mail server cannot send to this address: {error}", permanent=True) from error
             except smtplib.SMTPRecipientsRefused as error:
                 codes = [code for code, _ in error.recipients.values()]
                 raise DeliveryError(f"recipient refused: {codes}", permanent=all(c >= 500 for c in codes)) from error
@@ -110,11 +128,6 @@ class SmtpTransport:
             except smtplib.SMTPDataError as error:
                 raise DeliveryError(
                     f"SMTP refused the message: {error.smtp_code}", permanent=error.smtp_code >= 500
-                ) from error
-            except smtplib.SMTPAuthenticationError as error:
-                self._drop()
-                raise DeliveryError(
-                    f"SMTP authentication failed ({error.smtp_code}); check MAIL_URL", server_down=True
                 ) from error
             except (smtplib.SMTPException, OSError) as error:
                 self._drop()
@@ -157,6 +170,10 @@ def transport_from_url(url: str) -> Transport:
     mode = _SMTP_MODES[parts.scheme]
     if mode == "plain" and options.get("starttls", ["false"])[0].lower() in {"1", "true", "yes"}:
         mode = "starttls"
+    if mode == "plain" and parts.username and parts.hostname not in {"localhost", "127.0.0.1", "::1"}:
+        raise MailUrlError(
+            "MAIL_URL would send the SMTP password unencrypted: use smtp+starttls:// or smtps:// for a remote server"
+        )
     try:
         timeout = float(options.get("timeout", ["20"])[0])
         port = parts.port or _DEFAULT_PORTS[mode]

@@ -214,7 +214,8 @@ def change_state(petition_id: int, change: str) -> str | Response:
         else:
             flash(state_change.done, "success")
         return redirect(url_for(".detail", petition_id=petition_id))
-    return render_template("console/petitions/confirm.html", petition=petition, change=state_change, form=form)
+    back = url_for(".detail", petition_id=petition_id)
+    return render_template("console/confirm_change.html", item=petition, change=state_change, form=form, back=back)
 
 
 @console_bp.route("/<id:petition_id>/hide", methods=["GET", "POST"])

@@ -7,13 +7,14 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from campaign.accounts.models import Organiser
 from campaign.db import transaction, utcnow
 from campaign.errors import DomainError, InvalidTransition, NotFound, ValidationFailed
 from campaign.extensions import db
+from campaign.lifecycle import back_to_draft, close_due, close_now, open_now, persist_date_closure
 from campaign.markup import render_markdown
 from campaign.petitions.models import (
     BODY_MAX,
@@ -25,12 +26,10 @@ from campaign.petitions.models import (
     PetitionState,
     PublicStatus,
 )
-from campaign.text import SLUG_MAX_LENGTH, SLUG_PATTERN, clean_block, clean_line, has_visible_text, slugify
+from campaign.slugs import RESERVED_SLUGS, unique_slug
+from campaign.text import SLUG_MAX_LENGTH, SLUG_PATTERN, clean_block, clean_line, has_visible_text
 
 logger = logging.getLogger(__name__)
-
-# Paths under /petitions/ that a slug must never shadow.
-RESERVED_SLUGS = frozenset({"new", "edit", "search", "api", "embed", "admin", "console"})
 
 
 class PetitionGone(DomainError):
@@ -206,15 +205,7 @@ def _slug_taken(slug: str, petition_id: int | None) -> bool:
 
 
 def _unique_slug_from_title(title: str, petition_id: int | None) -> str:
-    base = slugify(title) or "petition"
-    if base in RESERVED_SLUGS:
-        base = f"{base}-petition"
-    candidate, number = base, 2
-    while _slug_taken(candidate, petition_id):
-        suffix = f"-{number}"
-        candidate = base[: SLUG_MAX_LENGTH - len(suffix)].rstrip("-") + suffix
-        number += 1
-    return candidate
+    return unique_slug(title, lambda slug: _slug_taken(slug, petition_id), fallback="petition")
 
 
 def _check_dates(errors: dict[str, str], draft: PetitionDraft, petition: Petition | None, now: datetime) -> None:
@@ -375,17 +366,11 @@ def update_petition(
     return petition
 
 
-def _persist_date_closure(petition: Petition, now: datetime) -> None:
-    if petition.state == PetitionState.OPEN and petition.closes_at is not None and petition.closes_at <= now:
-        petition.state = PetitionState.CLOSED.value
-        petition.closed_at = petition.closes_at
-
-
 def _changing(organiser: Organiser, petition_id: int, change: str, now: datetime) -> Petition:
     """Lock the petition for a state change that must be allowed now, recording any closure by date first."""
     petition = get_for_organiser(organiser, petition_id, for_update=True)
     require_change(petition, change, now)
-    _persist_date_closure(petition, now)
+    persist_date_closure(petition, now)
     return petition
 
 
@@ -398,10 +383,7 @@ def open_petition(organiser: Organiser, petition_id: int, *, now: datetime | Non
     now = now or utcnow()
     with transaction():
         petition = _changing(organiser, petition_id, "open", now)
-        if petition.closes_at is not None and petition.closes_at <= now:
-            raise ValidationFailed({"closes_at": "The closing date has passed; set a later one before opening"})
-        petition.state = PetitionState.OPEN.value
-        petition.opened_at = now
+        open_now(petition, now)
     _log_change("opened", petition_id, organiser)
     return petition
 
@@ -411,8 +393,7 @@ def unschedule_petition(organiser: Organiser, petition_id: int, *, now: datetime
     now = now or utcnow()
     with transaction():
         petition = _changing(organiser, petition_id, "unschedule", now)
-        petition.state = PetitionState.DRAFT.value
-        petition.opened_at = None
+        back_to_draft(petition)
     _log_change("unscheduled", petition_id, organiser)
     return petition
 
@@ -422,8 +403,7 @@ def close_petition(organiser: Organiser, petition_id: int, *, now: datetime | No
     now = now or utcnow()
     with transaction():
         petition = _changing(organiser, petition_id, "close", now)
-        petition.state = PetitionState.CLOSED.value
-        petition.closed_at = now
+        close_now(petition, now)
     _log_change("closed", petition_id, organiser)
     return petition
 
@@ -463,7 +443,7 @@ def restore_petition(organiser: Organiser, petition_id: int, *, now: datetime | 
         petition.state = petition.state_before_hidden or PetitionState.CLOSED.value
         petition.state_before_hidden = None
         petition.hidden_reason = None
-        _persist_date_closure(petition, now)
+        persist_date_closure(petition, now)
     _log_change("restored", petition_id, organiser)
     return petition
 
@@ -476,13 +456,7 @@ def close_due_petitions(now: datetime | None = None) -> int:
     """
     now = now or utcnow()
     with transaction():
-        result = db.session.execute(
-            update(Petition)
-            .where(Petition.state == PetitionState.OPEN.value, Petition.closes_at <= now)
-            .values(state=PetitionState.CLOSED.value, closed_at=Petition.closes_at)
-            .execution_options(synchronize_session=False)
-        )
-    closed = int(getattr(result, "rowcount", 0) or 0)
+        closed = close_due(Petition, now)
     if closed:
         logger.info("closed %d petitions whose closing date passed", closed)
     return closed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from flask import Blueprint, render_template, request, session
@@ -15,6 +16,8 @@ from campaign.petitions import service
 from campaign.petitions.models import Petition, PublicStatus
 from campaign.security import public
 from campaign.urls import absolute_url, share_links
+from campaign.verified import SESSION_KEY as VERIFIED_SESSION_KEY
+from campaign.verified import verified_identity
 
 bp = Blueprint("petitions", __name__)
 
@@ -27,8 +30,11 @@ def index() -> str:
     now = utcnow()
     requested = request.args.get("page", 1, type=int) or 1
     petitions, total, page = service.open_petitions(now, page=min(requested, 1_000_000), per_page=PER_PAGE)
+    from campaign.consultations.service import open_consultations
+
     return render_template(
         "petitions/index.html",
+        consultations=open_consultations(now) if page == 1 else [],
         petitions=petitions,
         total=total,
         page=page,
@@ -39,7 +45,8 @@ def index() -> str:
 
 
 # Stands in for the visitor's CSRF token in cached pages; swapped for the real one per request.
-CSRF_PLACEHOLDER = "__campaign_csrf_token__"
+# Random per process, so no text an organiser writes can ever contain it.
+CSRF_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
 
 
 def render_petition_page(
@@ -50,8 +57,12 @@ def render_petition_page(
 
     status = petition.public_status(now)
     url = absolute_url("petitions.show", slug=petition.slug)
+    identity = verified_identity(now)
     if sign_form is None and status == PublicStatus.OPEN:
-        sign_form = SignForm()
+        prefill = (
+            {"name": identity.name, "email": identity.email, "postcode": identity.postcode or ""} if identity else None
+        )
+        sign_form = SignForm(data=prefill)
     return render_template(
         "petitions/show.html",
         petition=petition,
@@ -59,6 +70,7 @@ def render_petition_page(
         canonical_url=url,
         share_links=share_links(url, petition.title, petition.summary),
         sign_form=sign_form,
+        identity=identity,
         csrf_value=csrf_value or generate_csrf(),
         now=now,
     )
@@ -68,7 +80,7 @@ def render_petition_page(
 @public
 def show(slug: str) -> str:
     now = utcnow()
-    if current_user.is_authenticated or session.get("_flashes"):
+    if current_user.is_authenticated or session.get("_flashes") or session.get(VERIFIED_SESSION_KEY):
         return render_petition_page(service.get_public_petition(slug, now), now)
     # Every anonymous visitor sees the same page but for their CSRF token: render it at most
     # once per interval per process, then fill in the token.

@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import OperationalError
 
 from campaign.db import transaction
 from campaign.extensions import db
@@ -87,34 +88,47 @@ def reconcile_counts(*, repair: bool = True) -> list[CountRepair]:
     petition_ids = list(db.session.scalars(select(Petition.id).order_by(Petition.id)))
     db.session.rollback()
     for petition_id in petition_ids:
-        with transaction() as session:
-            if session.get_bind().dialect.name == "postgresql":
-                session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-            petition = session.execute(
-                select(Petition.slug, Petition.signature_count).where(Petition.id == petition_id)
-            ).one()
-            confirmed = session.scalar(
-                select(func.count())
-                .select_from(Signature)
-                .where(Signature.petition_id == petition_id, Signature.state == SignatureState.CONFIRMED.value)
-            )
-            pending = session.scalar(
-                select(func.coalesce(func.sum(SignatureCountDelta.delta), 0)).where(
-                    SignatureCountDelta.petition_id == petition_id
-                )
-            )
-            # What the stored count should be once the pending changes are folded in.
-            expected = int(confirmed or 0) - int(pending or 0)
-            if petition.signature_count != expected:
-                repairs.append(CountRepair(petition_id, petition.slug, petition.signature_count, expected))
-                if repair:
-                    session.execute(
-                        update(Petition)
-                        .where(Petition.id == petition_id)
-                        .values(signature_count=expected)
-                        .execution_options(synchronize_session=False)
-                    )
-                    logger.warning(
-                        "petition %d count corrected from %d to %d", petition_id, petition.signature_count, expected
-                    )
+        found: CountRepair | None = None
+        for attempt in range(1, 11):
+            try:
+                found = _reconcile_one(petition_id, repair=repair)
+                break
+            except OperationalError as error:
+                # REPEATABLE READ refuses to update a row the worker folded meanwhile: check again.
+                if getattr(error.orig, "sqlstate", None) != "40001" or attempt == 10:
+                    raise
+        if found is not None:
+            repairs.append(found)
     return repairs
+
+
+def _reconcile_one(petition_id: int, *, repair: bool) -> CountRepair | None:
+    with transaction() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        petition = session.execute(
+            select(Petition.slug, Petition.signature_count).where(Petition.id == petition_id)
+        ).one()
+        confirmed = session.scalar(
+            select(func.count())
+            .select_from(Signature)
+            .where(Signature.petition_id == petition_id, Signature.state == SignatureState.CONFIRMED.value)
+        )
+        pending = session.scalar(
+            select(func.coalesce(func.sum(SignatureCountDelta.delta), 0)).where(
+                SignatureCountDelta.petition_id == petition_id
+            )
+        )
+        # What the stored count should be once the pending changes are folded in.
+        expected = int(confirmed or 0) - int(pending or 0)
+        if petition.signature_count == expected:
+            return None
+        if repair:
+            session.execute(
+                update(Petition)
+                .where(Petition.id == petition_id)
+                .values(signature_count=expected)
+                .execution_options(synchronize_session=False)
+            )
+            logger.warning("petition %d count corrected from %d to %d", petition_id, petition.signature_count, expected)
+        return CountRepair(petition_id, petition.slug, petition.signature_count, expected)

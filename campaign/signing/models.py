@@ -38,7 +38,9 @@ class Signature(Base):
     email: Mapped[str] = mapped_column(String(254))
     # Identifies the mailbox: one counted signature per mailbox, or two for a household.
     canonical_email: Mapped[str] = mapped_column(String(254))
-    household_slot: Mapped[int] = mapped_column(default=1)
+    # 1 or 2 once confirmed (unique per mailbox, so at most two count); none while pending, so
+    # an unconfirmed name typed by someone else never blocks the mailbox's owner.
+    household_slot: Mapped[int | None]
     postcode: Mapped[str | None] = mapped_column(String(8))
     country: Mapped[str | None] = mapped_column(String(2))
     notify_progress: Mapped[bool] = mapped_column(default=False)
@@ -56,7 +58,8 @@ class Signature(Base):
         UniqueConstraint("petition_id", "canonical_email", "household_slot"),
         UniqueConstraint("petition_id", "canonical_email", "name_key"),
         CheckConstraint(f"state IN ({_STATES_SQL})", name="state_known"),
-        CheckConstraint("household_slot IN (1, 2)", name="household_slot_1_or_2"),
+        CheckConstraint("household_slot IS NULL OR household_slot IN (1, 2)", name="household_slot_1_or_2"),
+        CheckConstraint("(state = 'confirmed') = (household_slot IS NOT NULL)", name="confirmed_has_slot"),
         CheckConstraint("(state = 'confirmed') = (confirmed_at IS NOT NULL)", name="confirmed_has_time"),
         CheckConstraint("(postcode IS NULL) != (country IS NULL)", name="postcode_or_country"),
         CheckConstraint("emails_sent >= 0", name="emails_sent_not_negative"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,20 +13,21 @@ from flask import current_app
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from campaign.db import transaction, utcnow
+from campaign.db import lock_key, transaction, utcnow
 from campaign.errors import DomainError, NotFound, ValidationFailed
 from campaign.extensions import db
-from campaign.mail.service import mask_email, queue_email
-from campaign.petitions.models import Petition, PublicStatus, closed_time_of, public_status_of
-from campaign.petitions.service import PetitionGone
-from campaign.signing.identity import (
+from campaign.identity import (
     InvalidEmail,
+    VerifiedIdentity,
     canonical_email,
     country_name,
     name_key,
     normalise_email,
     normalise_postcode,
 )
+from campaign.mail.service import mask_email, queue_email
+from campaign.petitions.models import Petition, PublicStatus, closed_time_of, public_status_of
+from campaign.petitions.service import PetitionGone
 from campaign.signing.models import NAME_MAX, Signature, SignatureCountDelta, SignatureState, new_confirmation_nonce
 from campaign.text import clean_line
 from campaign.tokens import TokenInvalid, TokenPurpose, make_token, read_token, read_token_ignoring_age
@@ -93,6 +94,9 @@ class SignOutcome(enum.StrEnum):
     ALREADY_SIGNED_NOTICE = "already-signed-notice"
     ADDRESS_USED_NOTICE = "address-used-notice"
     NOTHING_SENT = "nothing-sent"  # a mail cap or the resend interval held it back
+    # The mailbox was proved a moment ago (see campaign.verified): counted without another email.
+    CONFIRMED = "confirmed"
+    ALREADY_CONFIRMED = "already-confirmed"
 
 
 def check_signature_request(request: SignatureRequest) -> tuple[_Signer | None, dict[str, str]]:
@@ -163,28 +167,41 @@ _PETITION_FACTS = (Petition.id, Petition.slug, Petition.title, Petition.summary,
 _PETITION_BY_SLUG = select(*_PETITION_FACTS).where(Petition.slug == bindparam("slug"))
 _SIGNATURES_OF_MAILBOX = (
     select(Signature.id, Signature.name, Signature.name_key, Signature.state, Signature.postcode,
-           Signature.emails_sent, Signature.last_emailed_at, Signature.confirmation_nonce)
+           Signature.household_slot, Signature.emails_sent, Signature.last_emailed_at, Signature.confirmation_nonce)
     .where(Signature.petition_id == bindparam("petition"), Signature.canonical_email == bindparam("canonical"))
-    .order_by(Signature.household_slot)
+    .order_by(Signature.id)
+    # Signing and confirming for one mailbox take turns (PostgreSQL; SQLite writes one at a time anyway),
+    # so mail caps and the household rule hold however many requests arrive together.
+    .with_for_update(of=Signature)
 )  # fmt: skip
 _INSERT_SIGNATURE = insert(Signature).returning(Signature.id)
-_COUNT_EMAIL = (
+_RECORD_EMAIL = (
     update(Signature)
     .where(Signature.id == bindparam("signature"))
-    .values(emails_sent=Signature.emails_sent + 1, last_emailed_at=bindparam("emailed_at"))
+    .values(emails_sent=bindparam("sent"), last_emailed_at=bindparam("emailed_at"))
 )
 _SIGNATURE_FOR_LINK = (
-    select(Signature.id, Signature.name, Signature.state, Signature.confirmation_nonce, *_PETITION_FACTS)
+    select(Signature.id, Signature.name, Signature.state, Signature.confirmation_nonce, Signature.canonical_email,
+           *_PETITION_FACTS)
     .join(Petition, Petition.id == Signature.petition_id)
     .where(Signature.id == bindparam("signature"))
-)
-_SIGNATURE_FOR_LINK_LOCKED = _SIGNATURE_FOR_LINK.with_for_update(of=Signature)
+)  # fmt: skip
 _CONFIRM = (
     update(Signature)
     .where(Signature.id == bindparam("signature"), Signature.state == SignatureState.PENDING.value)
-    .values(state=SignatureState.CONFIRMED.value, confirmed_at=bindparam("confirmed_at_"))
+    .values(
+        state=SignatureState.CONFIRMED.value, confirmed_at=bindparam("confirmed_at_"), household_slot=bindparam("slot")
+    )
 )
 _INSERT_DELTA = insert(SignatureCountDelta)
+
+# However many names are typed for one mailbox, at most this many wait for confirmation.
+MAX_NAMES_PER_MAILBOX = 5
+
+
+class HouseholdFull(DomainError):
+    status_code = 409
+    title = "This email address has already been used"
 
 
 def _open_petition(slug: str, now: datetime) -> PetitionFacts:
@@ -205,12 +222,21 @@ def _confirmation_link(signature_id: int, nonce: str) -> str:
     return absolute_url("signing.confirm", token=token)
 
 
-def _may_email(emails_sent: int, last_emailed_at: datetime | None, now: datetime) -> bool:
-    """Caps mail per signature, so nobody can use the form to flood someone's inbox."""
-    if emails_sent >= current_app.config["SIGNATURE_EMAIL_CAP"]:
-        return False
+def _emails_after_sending(emails_sent: int, last_emailed_at: datetime | None, now: datetime) -> int | None:
+    """The signature's mail count once one more is sent, or None if it may not have another now.
+
+    At most SIGNATURE_EMAIL_CAP per confirmation link's lifetime, and not more often than
+    RESEND_MIN_INTERVAL_SECONDS: nobody can use the form to flood an inbox. Once the last link
+    has expired the count starts again, so "sign again for a new link" always works.
+    """
+    if last_emailed_at is not None and now - last_emailed_at > timedelta(seconds=_token_max_age()):
+        return 1
     interval = timedelta(seconds=current_app.config["RESEND_MIN_INTERVAL_SECONDS"])
-    return last_emailed_at is None or now - last_emailed_at >= interval
+    if last_emailed_at is not None and now - last_emailed_at < interval:
+        return None
+    if emails_sent >= current_app.config["SIGNATURE_EMAIL_CAP"]:
+        return None
+    return emails_sent + 1
 
 
 def _email_context(petition: PetitionFacts, name: str, **extra: Any) -> dict[str, Any]:
@@ -223,37 +249,73 @@ def _email_context(petition: PetitionFacts, name: str, **extra: Any) -> dict[str
     }
 
 
-def _email_again(signature_id: int, kind: str, to_address: str, context: dict[str, Any], now: datetime) -> None:
-    queue_email(kind, to_address, context, signature_id=signature_id)
-    db.session.connection().execute(_COUNT_EMAIL, {"signature": signature_id, "emailed_at": now})
+def _email(row: Any, kind: str, to_address: str, context: dict[str, Any], now: datetime) -> bool:
+    """Queue an email about a signature if its caps allow; returns whether it was queued."""
+    sent = _emails_after_sending(row.emails_sent, row.last_emailed_at, now)
+    if sent is None:
+        return False
+    queue_email(kind, to_address, context, signature_id=row.id)
+    db.session.connection().execute(_RECORD_EMAIL, {"signature": row.id, "sent": sent, "emailed_at": now})
+    return True
 
 
-def _sign(petition: PetitionFacts, signer: _Signer, request: SignatureRequest, now: datetime) -> SignOutcome:
+def _household_slot(mailbox: Sequence[Any], signature_id: int, postcode: str | None) -> int:
+    """The slot a signature takes when confirmed: the first, or the second for a second person at the
+    same postcode. Raises HouseholdFull when the mailbox's signatures are used up."""
+    confirmed = [row for row in mailbox if row.state == SignatureState.CONFIRMED and row.id != signature_id]
+    if not confirmed:
+        return 1
+    if len(confirmed) == 1 and postcode is not None and confirmed[0].postcode == postcode:
+        return 2 if confirmed[0].household_slot == 1 else 1
+    raise HouseholdFull(
+        "This email address has already been used to sign this petition. Each address can sign once, "
+        "or twice when two people at the same postcode share it."
+    )
+
+
+def _count(signature_id: int, petition_id: int, slot: int, now: datetime) -> bool:
+    """Confirm a pending signature in its household slot and add it to its petition's count."""
     connection = db.session.connection()
-    existing = connection.execute(
+    confirmed = connection.execute(_CONFIRM, {"signature": signature_id, "confirmed_at_": now, "slot": slot})
+    if not confirmed.rowcount:
+        return False  # confirmed by a simultaneous request
+    connection.execute(_INSERT_DELTA, {"petition_id": petition_id, "delta": 1, "created_at": now})
+    return True
+
+
+def _sign(
+    petition: PetitionFacts, signer: _Signer, request: SignatureRequest, now: datetime, *, verified: bool = False
+) -> SignOutcome:
+    connection = db.session.connection()
+    lock_key(db.session(), f"mailbox:{petition.id}:{signer.canonical_email}")
+    mailbox = connection.execute(
         _SIGNATURES_OF_MAILBOX, {"petition": petition.id, "canonical": signer.canonical_email}
     ).all()
-    same_person = next((s for s in existing if s.name_key == signer.name_key), None)
+    same_person = next((row for row in mailbox if row.name_key == signer.name_key), None)
+    if same_person is not None and verified:
+        if same_person.state == SignatureState.CONFIRMED:
+            return SignOutcome.ALREADY_CONFIRMED
+        _count(same_person.id, petition.id, _household_slot(mailbox, same_person.id, same_person.postcode), now)
+        return SignOutcome.CONFIRMED
     if same_person is not None:
-        if not _may_email(same_person.emails_sent, same_person.last_emailed_at, now):
-            return SignOutcome.NOTHING_SENT
         if same_person.state == SignatureState.PENDING:
             link = _confirmation_link(same_person.id, same_person.confirmation_nonce)
             context = _email_context(petition, same_person.name, confirm_url=link)
-            _email_again(same_person.id, "confirm_signature", signer.email, context, now)
-            return SignOutcome.CONFIRMATION_RESENT
-        _email_again(same_person.id, "already_signed", signer.email, _email_context(petition, same_person.name), now)
-        return SignOutcome.ALREADY_SIGNED_NOTICE
-    household = len(existing) == 1 and signer.postcode is not None and existing[0].postcode == signer.postcode
-    if existing and not household:
-        # A third person, or a second at another postcode: the mailbox owner is told why.
-        first = existing[0]
-        if not _may_email(first.emails_sent, first.last_emailed_at, now):
-            return SignOutcome.NOTHING_SENT
-        _email_again(first.id, "address_used", signer.email, _email_context(petition, first.name), now)
-        return SignOutcome.ADDRESS_USED_NOTICE
+            queued = _email(same_person, "confirm_signature", signer.email, context, now)
+            return SignOutcome.CONFIRMATION_RESENT if queued else SignOutcome.NOTHING_SENT
+        queued = _email(same_person, "already_signed", signer.email, _email_context(petition, same_person.name), now)
+        return SignOutcome.ALREADY_SIGNED_NOTICE if queued else SignOutcome.NOTHING_SENT
+    confirmed = [row for row in mailbox if row.state == SignatureState.CONFIRMED]
+    household_full = len(confirmed) >= 2 or (
+        len(confirmed) == 1 and (signer.postcode is None or confirmed[0].postcode != signer.postcode)
+    )
+    if household_full or len(mailbox) >= MAX_NAMES_PER_MAILBOX:
+        # Nobody else can sign with this mailbox: its owner is told why (within the caps).
+        notified = confirmed[0] if confirmed else mailbox[0]
+        queued = _email(notified, "address_used", signer.email, _email_context(petition, notified.name), now)
+        return SignOutcome.ADDRESS_USED_NOTICE if queued else SignOutcome.NOTHING_SENT
     nonce = new_confirmation_nonce()
-    signature_id = connection.execute(
+    signature_id: int = connection.execute(
         _INSERT_SIGNATURE,
         {
             "petition_id": petition.id,
@@ -262,41 +324,52 @@ def _sign(petition: PetitionFacts, signer: _Signer, request: SignatureRequest, n
             "name_key": signer.name_key,
             "email": signer.email,
             "canonical_email": signer.canonical_email,
-            "household_slot": 2 if existing else 1,
+            "household_slot": None,
             "postcode": signer.postcode,
             "country": signer.country,
             "notify_progress": request.notify_progress,
             "share_name": request.share_name,
             "confirmation_nonce": nonce,
-            "emails_sent": 1,
-            "last_emailed_at": now,
+            "emails_sent": 0 if verified else 1,
+            "last_emailed_at": None if verified else now,
             "created_at": now,
         },
     ).scalar_one()
+    if verified:
+        _count(signature_id, petition.id, _household_slot(mailbox, signature_id, signer.postcode), now)
+        return SignOutcome.CONFIRMED
     context = _email_context(petition, signer.name, confirm_url=_confirmation_link(signature_id, nonce))
     queue_email("confirm_signature", signer.email, context, signature_id=signature_id)
     return SignOutcome.CREATED
 
 
-def sign_petition(slug: str, request: SignatureRequest, *, now: datetime | None = None) -> SignOutcome:
+RACE_RETRIES = 4
+
+
+def sign_petition(
+    slug: str, request: SignatureRequest, *, verified_email: str | None = None, now: datetime | None = None
+) -> SignOutcome:
     """Record a pending signature and queue its confirmation email, in one transaction.
 
     The outcome is for logs and tests only: the signer always sees the same "check your
-    email" page, so signing never reveals whether an address has signed before.
+    email" page, so signing never reveals whether an address has signed before. When
+    ``verified_email`` is the mailbox signing (proved moments ago), it counts at once.
     """
     now = now or utcnow()
     signer, errors = check_signature_request(request)
     if signer is None:
         raise ValidationFailed(errors)
-    for attempt in (1, 2):
+    verified = verified_email is not None and canonical_email(verified_email) == signer.canonical_email
+    for attempt in range(1, RACE_RETRIES + 1):
         try:
             with transaction():
                 petition = _open_petition(slug, now)
-                outcome = _sign(petition, signer, request, now)
+                outcome = _sign(petition, signer, request, now, verified=verified)
             break
         except IntegrityError:
-            # Two submissions raced (a double click, two tabs); the second pass finds the first.
-            if attempt == 2:
+            # Submissions raced (a double click, two tabs, two people sharing a mailbox): the next
+            # pass sees what the others wrote.
+            if attempt == RACE_RETRIES:
                 raise
     logger.info("signature %s", outcome.value, extra={"petition_id": petition.id, "email": mask_email(signer.email)})
     return outcome
@@ -327,12 +400,11 @@ def _signature_id_and_nonce(token: str) -> tuple[int, str]:
     return payload["s"], payload["n"]
 
 
-def _signature_and_petition(signature_id: int, nonce: str, *, for_update: bool = False) -> tuple[Any, PetitionFacts]:
-    query = _SIGNATURE_FOR_LINK_LOCKED if for_update else _SIGNATURE_FOR_LINK
-    row = db.session.connection().execute(query, {"signature": signature_id}).first()
+def _signature_and_petition(signature_id: int, nonce: str) -> tuple[Any, PetitionFacts]:
+    row = db.session.connection().execute(_SIGNATURE_FOR_LINK, {"signature": signature_id}).first()
     if row is None or row.confirmation_nonce != nonce:
         raise TokenInvalid("This link no longer matches a signature. It may have been withdrawn.")
-    return row, PetitionFacts(*tuple(row)[4:])
+    return row, PetitionFacts(*tuple(row)[5:])
 
 
 def petition_for_expired_link(token: str) -> PetitionFacts | None:
@@ -340,7 +412,8 @@ def petition_for_expired_link(token: str) -> PetitionFacts | None:
     try:
         payload = read_token_ignoring_age(TokenPurpose.CONFIRM_SIGNATURE, token)
         if isinstance(payload, dict) and isinstance(payload.get("s"), int) and isinstance(payload.get("n"), str):
-            return _signature_and_petition(payload["s"], payload["n"])[1]
+            petition = _signature_and_petition(payload["s"], payload["n"])[1]
+            return None if petition.status(utcnow()) == PublicStatus.HIDDEN else petition
     except TokenInvalid:
         pass
     return None
@@ -361,6 +434,8 @@ def describe_confirmation(token: str, *, now: datetime | None = None) -> Confirm
     """Read a confirmation link without changing anything (mail scanners follow every link)."""
     now = now or utcnow()
     signature, petition = _signature_and_petition(*_signature_id_and_nonce(token))
+    if petition.status(now) == PublicStatus.HIDDEN:
+        raise PetitionGone("This petition has been taken down, so signatures can no longer be confirmed.")
     return Confirmation(
         signature_id=signature.id,
         petition=petition,
@@ -374,21 +449,45 @@ def confirm_signature(token: str, *, now: datetime | None = None) -> bool:
     """Confirm the signature a link is for; True if this call confirmed it, False if already done.
 
     Counting only inserts a delta row: confirmations never wait on the petition's row.
+    Raises HouseholdFull when this mailbox has already been used by others.
     """
     now = now or utcnow()
     signature_id, nonce = _signature_id_and_nonce(token)
-    with transaction():
-        signature, petition = _signature_and_petition(signature_id, nonce, for_update=True)
-        if signature.state == SignatureState.CONFIRMED:
-            return False
-        if not confirmations_accepted(petition, now):
-            raise ConfirmationClosed(
-                "This petition has closed, and signatures can no longer be confirmed. Thank you for your support."
-            )
-        connection = db.session.connection()
-        confirmed = connection.execute(_CONFIRM, {"signature": signature_id, "confirmed_at_": now})
-        if not confirmed.rowcount:
-            return False  # confirmed by a simultaneous request
-        connection.execute(_INSERT_DELTA, {"petition_id": petition.id, "delta": 1, "created_at": now})
+    for attempt in range(1, RACE_RETRIES + 1):
+        try:
+            with transaction():
+                signature, petition = _signature_and_petition(signature_id, nonce)
+                if petition.status(now) == PublicStatus.HIDDEN:
+                    raise PetitionGone("This petition has been taken down, so signatures can no longer be confirmed.")
+                if signature.state == SignatureState.CONFIRMED:
+                    return False
+                if not confirmations_accepted(petition, now):
+                    raise ConfirmationClosed(
+                        "This petition has closed, and signatures can no longer be confirmed. "
+                        "Thank you for your support."
+                    )
+                mailbox = (
+                    db.session.connection()
+                    .execute(_SIGNATURES_OF_MAILBOX, {"petition": petition.id, "canonical": signature.canonical_email})
+                    .all()
+                )
+                postcode = next(row.postcode for row in mailbox if row.id == signature_id)
+                if not _count(signature_id, petition.id, _household_slot(mailbox, signature_id, postcode), now):
+                    return False
+            break
+        except IntegrityError:
+            if attempt == RACE_RETRIES:  # two people in one household confirming at the same moment
+                raise
     logger.info("signature confirmed", extra={"petition_id": petition.id})
     return True
+
+
+def signer_identity(token: str, now: datetime) -> VerifiedIdentity:
+    """Who has just proved their mailbox by confirming with this link."""
+    signature_id, nonce = _signature_id_and_nonce(token)
+    row = db.session.execute(
+        select(Signature.email, Signature.name, Signature.postcode).where(
+            Signature.id == signature_id, Signature.confirmation_nonce == nonce
+        )
+    ).one()
+    return VerifiedIdentity(row.email, row.name, row.postcode, now)

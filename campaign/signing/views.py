@@ -5,22 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import quote, unquote
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import validate_csrf
 from werkzeug.wrappers import Response
 from wtforms import ValidationError
 
+from campaign.consultations.service import open_consultation_for_petition
 from campaign.db import utcnow
 from campaign.errors import ValidationFailed
 from campaign.extensions import csrf, limiter
 from campaign.forms import ConfirmForm, apply_errors
-from campaign.petitions.service import get_public_petition
+from campaign.petitions.service import PetitionGone, get_public_petition
 from campaign.petitions.views import render_petition_page
 from campaign.security import public
 from campaign.signing import counts, service
 from campaign.signing.forms import SignForm
 from campaign.tokens import TokenExpired, TokenInvalid
 from campaign.urls import absolute_url, share_links
+from campaign.verified import remember_identity, verified_identity
 
 bp = Blueprint("signing", __name__)
 
@@ -42,14 +44,26 @@ def sign(slug: str) -> str | Response | tuple[str, int]:
     except ValidationError:
         return _show_problems(slug, now, {})
     if request.form.get("website", "").strip():
-        # A bot filled the hidden field: it sees what a person would; nothing is stored.
-        return redirect(url_for(".check_email", slug=slug))
+        # A bot filled the hidden field: it sees exactly what a person would; nothing is stored.
+        return _to_check_email(slug)
+    identity = verified_identity(now)
     try:
-        service.sign_petition(slug, service.SignatureRequest.from_form(request.form), now=now)
+        outcome = service.sign_petition(
+            slug, service.SignatureRequest.from_form(request.form), verified_email=identity.email if identity else None,
+            now=now,
+        )  # fmt: skip
     except ValidationFailed as error:
         return _show_problems(slug, now, error.errors)
     except service.SigningClosed as error:
         return _show_problems(slug, now, {"": error.message})
+    if outcome in {service.SignOutcome.CONFIRMED, service.SignOutcome.ALREADY_CONFIRMED}:
+        signed = set(session.get("signed", []))
+        session["signed"] = sorted(signed | {slug})
+        return redirect(url_for(".signed", slug=slug))
+    return _to_check_email(slug)
+
+
+def _to_check_email(slug: str) -> Response:
     check_page = url_for(".check_email", slug=slug)
     response = redirect(check_page)
     # Only the "check your email" page reads this, for a few minutes, to show the address typed:
@@ -77,10 +91,31 @@ csrf.exempt(sign)
 
 @bp.route("/petitions/<slug:slug>/check-email")
 @public
-def check_email(slug: str) -> str:
+def check_email(slug: str) -> Response:
     petition = get_public_petition(slug, utcnow())
     email = unquote(request.cookies.get(SIGNED_EMAIL_COOKIE, ""))[:254] or None
-    return render_template("signing/check_email.html", petition=petition, email=email)
+    response = make_response(render_template("signing/check_email.html", petition=petition, email=email))
+    response.headers["Cache-Control"] = "private, no-store"  # it shows the address typed
+    return response
+
+
+@bp.route("/petitions/<slug:slug>/signed")
+@public
+def signed(slug: str) -> str | Response:
+    """Thanks, for someone whose signature counted at once (their mailbox was proved a moment ago)."""
+    now = utcnow()
+    petition = get_public_petition(slug, now)
+    if slug not in session.get("signed", []):
+        return redirect(url_for("petitions.show", slug=slug))
+    url = absolute_url("petitions.show", slug=petition.slug)
+    return render_template(
+        "signing/signed.html",
+        petition=petition,
+        count=counts.exact_count(petition.id),
+        share_links=share_links(url, petition.title, petition.summary),
+        canonical_url=url,
+        consultation=open_consultation_for_petition(petition.id, now),
+    )
 
 
 @bp.route("/confirm/<token>", methods=["GET", "POST"])
@@ -91,6 +126,7 @@ def confirm(token: str) -> str | Response | tuple[str, int]:
     try:
         if form.validate_on_submit():
             service.confirm_signature(token)
+            remember_identity(service.signer_identity(token, utcnow()))
             return redirect(url_for(".confirm", token=token))
         confirmation = service.describe_confirmation(token)
     except TokenExpired:
@@ -98,7 +134,7 @@ def confirm(token: str) -> str | Response | tuple[str, int]:
         return render_template("signing/link_expired.html", petition=petition), 410
     except TokenInvalid as error:
         return render_template("signing/link_invalid.html", message=error.message), 404
-    except service.ConfirmationClosed as error:
+    except (service.ConfirmationClosed, service.HouseholdFull, PetitionGone) as error:
         return render_template("signing/link_invalid.html", message=error.message, title=error.title), 409
     petition = confirmation.petition
     url = absolute_url("petitions.show", slug=petition.slug)
@@ -110,4 +146,5 @@ def confirm(token: str) -> str | Response | tuple[str, int]:
         count=counts.exact_count(petition.id) if confirmation.confirmed else None,
         share_links=share_links(url, petition.title, petition.summary) if confirmation.confirmed else [],
         canonical_url=url,
+        consultation=open_consultation_for_petition(petition.id, utcnow()) if confirmation.confirmed else None,
     )

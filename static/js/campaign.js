@@ -53,6 +53,36 @@
     update();
   });
 
+  // Questionnaires: questions that depend on an answer on the same page appear and disappear
+  // as it changes. Without JavaScript they all show, each with a note, and the server decides.
+  document.querySelectorAll("[data-questionnaire]").forEach(function (form) {
+    var dependants = form.querySelectorAll("[data-condition-question]");
+    if (!dependants.length) return;
+    function chosen(name) {
+      var values = [];
+      form.querySelectorAll("[name='" + name + "']").forEach(function (input) {
+        if ((input.type === "radio" || input.type === "checkbox") ? input.checked : input.value) values.push(input.value);
+      });
+      return values;
+    }
+    function update() {
+      dependants.forEach(function (question) {
+        var source = question.getAttribute("data-condition-question");
+        if (!form.querySelector("[name='" + source + "']")) return; // answered on an earlier page
+        var wanted = question.getAttribute("data-condition-values").split(" ");
+        var values = chosen(source);
+        var overlap = values.some(function (v) { return wanted.indexOf(v) !== -1; });
+        var operator = question.getAttribute("data-condition-operator");
+        var show = values.length > 0 && (operator === "not_includes" ? !overlap : overlap);
+        question.hidden = !show;
+        var note = question.querySelector("[data-condition-note]");
+        if (note) note.hidden = true;
+      });
+    }
+    form.addEventListener("change", update);
+    update();
+  });
+
   // "Copy link" buttons are hidden until this script can make them work.
   document.querySelectorAll("[data-copy-target]").forEach(function (button) {
     var input = document.getElementById(button.getAttribute("data-copy-target"));

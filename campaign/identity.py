@@ -1,9 +1,12 @@
-"""Who a signer is, for counting them once: canonical emails, names, UK postcodes and countries."""
+"""Who someone is, for counting them once: canonical emails, names, UK postcodes and countries."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from babel import Locale
@@ -39,9 +42,12 @@ class InvalidEmail(ValueError):
 def normalise_email(raw: str) -> str:
     """The address to send to: trimmed, IDNA-normalised domain, syntax checked."""
     try:
-        return validate_email(raw.strip(), check_deliverability=False).normalized
+        validated = validate_email(raw.strip(), check_deliverability=False)
     except EmailNotValidError:
         raise InvalidEmail(raw) from None
+    # Internationalised domains are kept in their ASCII (IDNA) form, which every mail relay
+    # accepts; only a non-ASCII local part needs a relay that speaks SMTPUTF8.
+    return str(validated.ascii_email or validated.normalized)
 
 
 def canonical_email(address: str, *, normalised: bool = False) -> str:
@@ -53,16 +59,25 @@ def canonical_email(address: str, *, normalised: bool = False) -> str:
     local, _, domain = (address if normalised else normalise_email(address)).rpartition("@")
     local, domain = local.casefold(), domain.casefold()
     domain = _DOMAIN_ALIASES.get(domain, domain)
-    if domain in _PLUS_ADDRESSING:
+    if domain in _PLUS_ADDRESSING and not local.startswith("+"):
         local = local.split("+", 1)[0]
     if domain in _DOTS_IGNORED:
         local = local.replace(".", "")
     return f"{local}@{domain}"
 
 
+NAME_KEY_MAX = 64
+
+
 def name_key(name: str) -> str:
-    """Two spellings of one name compare equal: case, accents, spacing and punctuation ignored."""
-    return re.sub(r"[\W_]+", "", _folded(clean_line(name)))
+    """Two spellings of one name compare equal: case, accents, spacing and punctuation ignored.
+
+    Folding can lengthen a name ("ß" becomes "ss"); long keys are hashed to a fixed length.
+    """
+    key = re.sub(r"[\W_]+", "", _folded(clean_line(name)))
+    if len(key) > NAME_KEY_MAX:
+        return hashlib.sha256(key.encode()).hexdigest()[:NAME_KEY_MAX]
+    return key
 
 
 # The UK's postcode format (including the non-geographic GIR 0AA); BFPO is not a place.
@@ -123,3 +138,36 @@ def country_options_html(selected: str | None) -> Markup:
         options = options.replace(f'<option value="{selected}">', f'<option value="{selected}" selected>', 1)
     placeholder = '<option value="">Choose your country</option>'
     return Markup(placeholder + options)  # noqa: S704 - built from escaped names and fixed codes
+
+
+@dataclass(frozen=True)
+class VerifiedIdentity:
+    """Someone who proved their mailbox a moment ago (by confirming a signature or following a
+    consultation link); for a while they need not prove it again to sign or answer."""
+
+    email: str
+    name: str
+    postcode: str | None
+    verified_at: datetime
+
+    def to_session(self) -> dict[str, str]:
+        return {"email": self.email, "name": self.name, "postcode": self.postcode or "",
+                "at": self.verified_at.isoformat()}  # fmt: skip
+
+    @classmethod
+    def from_session(cls, value: object, now: datetime, lifetime_minutes: int) -> VerifiedIdentity | None:
+        if not isinstance(value, dict):
+            return None
+        try:
+            identity = cls(str(value["email"]), str(value["name"]), str(value["postcode"]) or None,
+                           datetime.fromisoformat(str(value["at"])))  # fmt: skip
+        except (KeyError, ValueError):
+            return None
+        lifetime = timedelta(minutes=lifetime_minutes)
+        return identity if identity.verified_at.tzinfo and now - identity.verified_at < lifetime else None
+
+    def matches(self, email: str) -> bool:
+        try:
+            return canonical_email(email) == canonical_email(self.email)
+        except InvalidEmail:
+            return False

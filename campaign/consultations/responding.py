@@ -1,0 +1,314 @@
+"""Answering a consultation: prove your email, answer page by page, submit with your consent.
+
+A person proves their email the way signers do (an emailed, signed link whose page has a button),
+or by having just proved it to sign the linked petition. One response per mailbox per
+consultation; they may come back through their link and change it until the consultation closes.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from campaign.consultations.answers import (
+    FormData,
+    PageResult,
+    incomplete_sections,
+    read_section,
+    visible_questions,
+    without_hidden,
+)
+from campaign.consultations.definition import Definition, Section
+from campaign.consultations.models import (
+    Consent,
+    Consultation,
+    ConsultationResponse,
+    ResponseState,
+    new_response_nonce,
+)
+from campaign.consultations.service import definition_of
+from campaign.db import transaction, utcnow
+from campaign.errors import DomainError, NotFound, ValidationFailed
+from campaign.extensions import db
+from campaign.identity import InvalidEmail, VerifiedIdentity, canonical_email, name_key, normalise_email
+from campaign.mail.service import mask_email, queue_email
+from campaign.petitions.models import PublicStatus
+from campaign.text import clean_line
+from campaign.tokens import TokenInvalid, TokenPurpose, make_token, read_token
+from campaign.urls import absolute_url
+
+logger = logging.getLogger(__name__)
+
+NAME_MAX = 100
+
+
+class NotAcceptingAnswers(DomainError):
+    status_code = 409
+    title = "This consultation is closed"
+
+
+@dataclass(frozen=True)
+class Respondent:
+    """Who is answering in this browser: kept in the session, checked against the database."""
+
+    response_id: int
+    nonce: str
+
+    def to_session(self) -> str:
+        return f"{self.response_id}.{self.nonce}"
+
+    @classmethod
+    def from_session(cls, value: object) -> Respondent | None:
+        if not isinstance(value, str):
+            return None
+        response_id, _, nonce = value.partition(".")
+        return cls(int(response_id), nonce) if response_id.isdigit() and nonce else None
+
+
+class StartOutcome(enum.StrEnum):
+    LINK_SENT = "link-sent"
+    NOTHING_SENT = "nothing-sent"  # a mail cap held it back
+    VERIFIED = "verified"  # proved a moment ago: straight to the questions
+
+
+def accepts_answers(consultation: Consultation, now: datetime) -> bool:
+    return consultation.public_status(now) == PublicStatus.OPEN
+
+
+def _require_open(consultation: Consultation, now: datetime) -> None:
+    if not accepts_answers(consultation, now):
+        raise NotAcceptingAnswers("This consultation is closed, so answers can no longer be given or changed.")
+
+
+def check_start(name: str, email: str) -> tuple[tuple[str, str, str] | None, dict[str, str]]:
+    """(name, address, canonical address), or the problems with what was typed."""
+    errors: dict[str, str] = {}
+    name = clean_line(name)
+    if not name_key(name):
+        errors["name"] = "Enter your name"
+    elif len(name) > NAME_MAX:
+        errors["name"] = f"Name must be {NAME_MAX} characters or fewer"
+    try:
+        address = normalise_email(clean_line(email))
+    except InvalidEmail:
+        errors["email"] = "Enter an email address in the correct format, like name@example.org"
+        address = ""
+    if errors:
+        return None, errors
+    return (name, address, canonical_email(address, normalised=True)), {}
+
+
+def _link(response: ConsultationResponse) -> str:
+    token = make_token(TokenPurpose.RESPOND_TO_CONSULTATION, {"r": response.id, "n": response.nonce})
+    return absolute_url("consultations.respond", token=token)
+
+
+def start_response(
+    consultation: Consultation, name: str, email: str, *, identity: VerifiedIdentity | None = None,
+    now: datetime | None = None,
+) -> tuple[StartOutcome, Respondent | None]:  # fmt: skip
+    """Begin (or come back to) a response: email a link, or go straight in for a verified identity.
+
+    What the person is told is the same whether or not the address has answered before.
+    """
+    now = now or utcnow()
+    checked, errors = check_start(name, email)
+    if checked is None:
+        raise ValidationFailed(errors)
+    clean_name, address, canonical = checked
+    verified = identity is not None and identity.matches(address)
+    with transaction():
+        consultation = db.session.get_one(Consultation, consultation.id)
+        _require_open(consultation, now)
+        response = db.session.scalar(
+            select(ConsultationResponse)
+            .where(ConsultationResponse.consultation_id == consultation.id,
+                   ConsultationResponse.canonical_email == canonical)
+            .with_for_update(of=ConsultationResponse)
+        )  # fmt: skip
+        if response is None:
+            response = ConsultationResponse(
+                consultation_id=consultation.id,
+                name=clean_name,
+                email=address,
+                canonical_email=canonical,
+                nonce=new_response_nonce(),
+                created_at=now,
+            )
+            db.session.add(response)
+            db.session.flush()
+        if verified:
+            response.verified_at = response.verified_at or now
+            return StartOutcome.VERIFIED, Respondent(response.id, response.nonce)
+        interval = timedelta(seconds=current_app.config["RESEND_MIN_INTERVAL_SECONDS"])
+        if response.emails_sent >= current_app.config["SIGNATURE_EMAIL_CAP"] or (
+            response.last_emailed_at is not None and now - response.last_emailed_at < interval
+        ):
+            return StartOutcome.NOTHING_SENT, None
+        queue_email(
+            "respond_link",
+            address,
+            {"consultation_title": consultation.title, "name": response.name, "link": _link(response),
+             "submitted": response.state == ResponseState.SUBMITTED, "closes": consultation.closes_at is not None},
+        )  # fmt: skip
+        response.emails_sent += 1
+        response.last_emailed_at = now
+    logger.info("consultation link sent", extra={"consultation_id": consultation.id, "email": mask_email(address)})
+    return StartOutcome.LINK_SENT, None
+
+
+# --- The emailed link ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinkDetails:
+    response_id: int
+    consultation: Consultation
+    name: str
+    submitted: bool
+
+
+def _response_for_token(token: str) -> ConsultationResponse:
+    max_age = 86_400 * current_app.config["RESPONSE_LINK_DAYS"]
+    payload = read_token(TokenPurpose.RESPOND_TO_CONSULTATION, token, max_age_seconds=max_age)
+    if not isinstance(payload, dict) or not isinstance(payload.get("r"), int) or not isinstance(payload.get("n"), str):
+        raise TokenInvalid("The link is incomplete or has been changed. Copy the whole link from your email.")
+    response = db.session.get(ConsultationResponse, payload["r"])
+    if response is None or response.nonce != payload["n"]:
+        raise TokenInvalid("This link no longer matches a response. It may have been deleted.")
+    return response
+
+
+def describe_link(token: str) -> LinkDetails:
+    """What a link is for, without changing anything (mail scanners follow every link)."""
+    response = _response_for_token(token)
+    return LinkDetails(response.id, response.consultation, response.name, response.state == ResponseState.SUBMITTED)
+
+
+def follow_link(token: str, *, now: datetime | None = None) -> tuple[Respondent, VerifiedIdentity]:
+    """The button on the link's page: the mailbox is proved; this browser may answer."""
+    now = now or utcnow()
+    with transaction():
+        response = _response_for_token(token)
+        _require_open(response.consultation, now)
+        response.verified_at = response.verified_at or now
+        respondent = Respondent(response.id, response.nonce)
+        identity = VerifiedIdentity(response.email, response.name, response.postcode, now)
+    return respondent, identity
+
+
+# --- Answering ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Working:
+    """A response's answers in progress."""
+
+    answers: dict[str, Any]
+    other: dict[str, str]
+
+    @classmethod
+    def load(cls, stored: str | None) -> Working:
+        data = json.loads(stored or "{}")
+        return cls(dict(data.get("answers", {})), dict(data.get("other", {})))
+
+    def dump(self) -> str:
+        return json.dumps({"answers": self.answers, "other": self.other}, ensure_ascii=False, separators=(",", ":"))
+
+
+def response_of(consultation: Consultation, respondent: Respondent | None) -> ConsultationResponse | None:
+    """The verified response this browser may work on, if any."""
+    if respondent is None:
+        return None
+    response = db.session.get(ConsultationResponse, respondent.response_id)
+    if (
+        response is None
+        or response.consultation_id != consultation.id
+        or response.nonce != respondent.nonce
+        or response.verified_at is None
+    ):
+        return None
+    return response
+
+
+def pages(definition: Definition, working: Working) -> list[Section]:
+    """The sections this person is shown, given their answers so far."""
+    keys = {section.key for section, _ in visible_questions(definition, working.answers)}
+    return [section for section in definition.sections if section.key in keys]
+
+
+def save_page(
+    consultation: Consultation, respondent: Respondent | None, section_key: str, form: FormData, *,
+    require: bool, now: datetime | None = None,
+) -> PageResult:  # fmt: skip
+    """Read one page and, if it has no problems, keep its answers (nothing is kept otherwise)."""
+    now = now or utcnow()
+    definition = definition_of(consultation)
+    section = definition.section(section_key)
+    if section is None:
+        raise NotFound("That page is not part of this consultation.")
+    with transaction():
+        response = response_of(db.session.get_one(Consultation, consultation.id), respondent)
+        if response is None:
+            raise NotFound("Start from the consultation's page to answer it.")
+        _require_open(response.consultation, now)
+        working = Working.load(response.working)
+        on_page = {question.key for question in section.questions}
+        earlier = {key: value for key, value in working.answers.items() if key not in on_page}
+        result = read_section(definition, section, form, earlier, require=require)
+        if result.page_error or result.errors:
+            return result
+        answers, other = without_hidden(
+            definition,
+            {**earlier, **result.answers},
+            {**{k: v for k, v in working.other.items() if k not in on_page}, **result.other},
+        )
+        response.working = Working(answers, other).dump()
+        response.changed_at = now
+    return result
+
+
+def _postcode_answer(definition: Definition, answers: Mapping[str, Any]) -> str | None:
+    for _, question in visible_questions(definition, answers):
+        if question.type == "postcode" and isinstance(answers.get(question.key), str):
+            return str(answers[question.key])
+    return None
+
+
+def submit_response(
+    consultation: Consultation, respondent: Respondent | None, consent: str, *, now: datetime | None = None
+) -> ConsultationResponse:
+    """Submit (or resubmit) the answers in progress: complete, valid, with a consent choice."""
+    now = now or utcnow()
+    if consent not in {c.value for c in Consent}:
+        raise ValidationFailed({"consent": "Choose whether we may quote your words"})
+    definition = definition_of(consultation)
+    with transaction():
+        response = response_of(db.session.get_one(Consultation, consultation.id), respondent)
+        if response is None:
+            raise NotFound("Start from the consultation's page to answer it.")
+        _require_open(response.consultation, now)
+        working = Working.load(response.working)
+        answers, other = without_hidden(definition, working.answers, working.other)
+        missing = incomplete_sections(definition, answers)
+        if missing:
+            titles = ", ".join(f"“{section.title}”" for section in missing)
+            raise ValidationFailed({"": f"Some questions still need an answer, in: {titles}."})
+        submitted = Working(answers, other).dump()
+        response.working = submitted
+        response.answers = submitted
+        response.consent = consent
+        response.postcode = _postcode_answer(definition, answers)
+        response.state = ResponseState.SUBMITTED.value
+        response.submitted_at = response.submitted_at or now
+        response.changed_at = now
+    logger.info("consultation response submitted", extra={"consultation_id": consultation.id})
+    return response
