@@ -176,7 +176,8 @@ DEMO_CONSULTATION_SLUG = "policing-and-social-media"
 
 def _ensure_consultation(organiser: Organiser, report: DemoReport) -> None:
     """The demo consultation, linked to the demo petition, open for a fortnight already."""
-    from campaign.consultations.definition import definition_json, parse_definition_json
+    from campaign.consultations.definition import parse_definition_json
+    from campaign.consultations.documents import definition_json
     from campaign.consultations.models import Consultation
     from campaign.consultations.service import ConsultationDraft, create_consultation
 

@@ -13,13 +13,11 @@ from campaign.consultations.definition import (
     DEFAULT_SCALE,
     SCHEMA,
     DefinitionProblems,
-    definition_document,
     parse_definition,
     parse_definition_json,
     readiness_problems,
-    structure_of,
-    wording_changes,
 )
+from campaign.consultations.documents import definition_document, structure_of, wording_changes
 
 DEMO = Path(__file__).resolve().parent.parent / "campaign" / "demo_data" / "policing-and-social-media.json"
 

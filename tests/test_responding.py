@@ -10,11 +10,17 @@ from urllib.parse import urlsplit
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import update
+from werkzeug.datastructures import MultiDict
 
+from campaign.accounts.models import Organiser
+from campaign.consultations import builder, responding, service
+from campaign.consultations.definition import parse_definition
 from campaign.consultations.models import Consultation
+from campaign.consultations.responding import Respondent
 from campaign.db import utcnow
 from campaign.extensions import db
-from tests.consultation_helpers import make_consultation, responses
+from tests.consultation_helpers import load_consultation, make_consultation, responses, simple_definition
 from tests.helpers import csrf_token, make_organiser, make_petition, submit, text_of
 from tests.mailbox import SmtpServer, text_part
 from tests.signing_helpers import deliver, fold, sign, signatures, stored_count
@@ -121,6 +127,8 @@ def test_changing_a_submitted_response(
     answer(client, "start", **{"q-followed": "yes", "q-missed": "Updates"})
     answer(client, "views", **{"q-importance": "4"})
     submit(client, f"{BASE}/review", {"consent": "named"})
+    (first,) = responses(app)
+    assert first.submitted_at is not None and first.changed_at is not None
     # Changing an answer hides the follow-up; until "Update my response" the submitted answers stand.
     follow(client, path)
     answer(client, "start", **{"q-followed": "no"})
@@ -131,6 +139,8 @@ def test_changing_a_submitted_response(
     (stored,) = responses(app)
     assert json.loads(stored.answers or "{}")["answers"] == {"followed": "no", "importance": 4}
     assert stored.consent == "none"
+    assert stored.submitted_at == first.submitted_at, "first submitted when it was first submitted"
+    assert stored.changed_at is not None and stored.changed_at > first.changed_at
 
 
 def test_one_response_per_mailbox_and_the_same_page_either_way(
@@ -205,6 +215,43 @@ def test_closed_consultations_take_no_answers(
     start = submit(app.test_client(), f"{BASE}/start", {"name": "Late", "email": "late@example.org"}, form_url="/login")
     assert "closed" in text_of(start)
     assert len(responses(app)) == 1
+
+
+def test_closing_between_showing_a_page_and_saving_it_keeps_nothing(
+    client: FlaskClient, app: Flask, consultation_id: int, smtp_server: SmtpServer
+) -> None:
+    follow(client, request_link(app, client, smtp_server))
+    (stored,) = responses(app)
+    respondent = Respondent(stored.id, stored.nonce)
+    with app.test_request_context():
+        consultation = service.answering_facts("the-consultation", utcnow())
+        assert responding.accepts_answers(consultation, utcnow())  # what the page saw
+        with db.engine.begin() as organiser:  # the organiser closes it meanwhile
+            organiser.execute(update(Consultation).where(Consultation.id == consultation_id).values(closes_at=utcnow()))
+        with pytest.raises(responding.NotAcceptingAnswers):
+            responding.save_page(consultation, respondent, "start", MultiDict({"q-followed": "no"}), require=True)
+    assert working(app) == {}
+
+
+def test_questions_changed_between_showing_a_page_and_saving_it_keeps_nothing(
+    client: FlaskClient, app: Flask, consultation_id: int, smtp_server: SmtpServer
+) -> None:
+    follow(client, request_link(app, client, smtp_server))
+    (stored,) = responses(app)
+    respondent = Respondent(stored.id, stored.nonce)
+    changed = simple_definition()
+    changed["sections"][0]["questions"][0]["type"] = "single_choice"
+    changed["sections"][0]["questions"][0]["options"] = [{"code": "yes", "label": "Yes"}, {"code": "no", "label": "No"}]
+    with app.test_request_context():
+        consultation = service.answering_facts("the-consultation", utcnow())  # what the page was built from
+        organiser = db.session.get_one(Organiser, load_consultation(app, consultation_id).created_by_id)
+        builder.save_definition(organiser, consultation_id, parse_definition(changed))  # no answers yet: allowed
+        with pytest.raises(responding.QuestionsChanged):
+            responding.save_page(consultation, respondent, "start", MultiDict({"q-followed": "no"}), require=True)
+    assert working(app) == {}
+    response = answer(client, "start", **{"q-followed": "no"})  # the page as it is now takes the answer
+    assert response.status_code == 302
+    assert working(app) == {"followed": "no"}
 
 
 def test_start_form_problems(client: FlaskClient, app: Flask, consultation_id: int) -> None:

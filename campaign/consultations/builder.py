@@ -18,13 +18,10 @@ from campaign.consultations.definition import (
     DefinitionProblems,
     Question,
     Section,
-    definition_document,
-    definition_json,
     parse_definition,
     parse_definition_json,
-    structure_of,
-    wording_changes,
 )
+from campaign.consultations.documents import definition_document, definition_json, structure_of, wording_changes
 from campaign.consultations.models import WordingChange
 from campaign.consultations.service import definition_of, get_for_organiser, has_answers
 from campaign.db import transaction, utcnow

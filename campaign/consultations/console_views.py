@@ -16,7 +16,8 @@ from campaign.accounts.models import Organiser
 from campaign.console import current_organiser, make_console_blueprint
 from campaign.consultations import builder, service
 from campaign.consultations.answers import offered_questions
-from campaign.consultations.definition import QUESTION_TYPES, TYPE_NAMES, definition_json
+from campaign.consultations.definition import QUESTION_TYPES, TYPE_NAMES
+from campaign.consultations.documents import definition_json
 from campaign.consultations.forms import ConsultationForm, ImportForm, QuestionForm, SectionForm
 from campaign.consultations.models import Consultation, WordingChange
 from campaign.db import utcnow

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from campaign.consultations.answers import (
     FormData,
@@ -34,8 +34,8 @@ from campaign.consultations.models import (
     ResponseState,
     new_response_nonce,
 )
-from campaign.consultations.service import definition_of
-from campaign.db import transaction, utcnow
+from campaign.consultations.service import AnsweringFacts, currently_open, definition_of
+from campaign.db import UTCDateTime, transaction, utcnow
 from campaign.errors import DomainError, NotFound, ValidationFailed
 from campaign.extensions import db
 from campaign.identity import InvalidEmail, VerifiedIdentity, canonical_email, name_key, normalise_email
@@ -48,6 +48,7 @@ from campaign.urls import absolute_url
 logger = logging.getLogger(__name__)
 
 NAME_MAX = 100
+START_FIRST = "Start from the consultation's page to answer it."
 
 
 class NotAcceptingAnswers(DomainError):
@@ -79,11 +80,11 @@ class StartOutcome(enum.StrEnum):
     VERIFIED = "verified"  # proved a moment ago: straight to the questions
 
 
-def accepts_answers(consultation: Consultation, now: datetime) -> bool:
+def accepts_answers(consultation: Consultation | AnsweringFacts, now: datetime) -> bool:
     return consultation.public_status(now) == PublicStatus.OPEN
 
 
-def _require_open(consultation: Consultation, now: datetime) -> None:
+def _require_open(consultation: Consultation | AnsweringFacts, now: datetime) -> None:
     if not accepts_answers(consultation, now):
         raise NotAcceptingAnswers("This consultation is closed, so answers can no longer be given or changed.")
 
@@ -193,16 +194,37 @@ def describe_link(token: str) -> LinkDetails:
     return LinkDetails(response.id, response.consultation, response.name, response.state == ResponseState.SUBMITTED)
 
 
-def follow_link(token: str, *, now: datetime | None = None) -> tuple[Respondent, VerifiedIdentity]:
+@dataclass(frozen=True)
+class FollowedLink:
+    """A link just followed: who may now answer, and where they carry on from."""
+
+    respondent: Respondent
+    identity: VerifiedIdentity
+    consultation_id: int
+    slug: str
+    definition: Definition
+    working: Working
+    submitted: bool
+
+
+def follow_link(token: str, *, now: datetime | None = None) -> FollowedLink:
     """The button on the link's page: the mailbox is proved; this browser may answer."""
     now = now or utcnow()
     with transaction():
         response = _response_for_token(token)
-        _require_open(response.consultation, now)
+        consultation = response.consultation
+        _require_open(consultation, now)
         response.verified_at = response.verified_at or now
-        respondent = Respondent(response.id, response.nonce)
-        identity = VerifiedIdentity(response.email, response.name, response.postcode, now)
-    return respondent, identity
+        followed = FollowedLink(
+            Respondent(response.id, response.nonce),
+            VerifiedIdentity(response.email, response.name, response.postcode, now),
+            consultation.id,
+            consultation.slug,
+            definition_of(consultation),
+            Working.load(response.working),
+            response.state == ResponseState.SUBMITTED,
+        )
+    return followed
 
 
 # --- Answering ----------------------------------------------------------------------------------------
@@ -245,35 +267,103 @@ def pages(definition: Definition, working: Working) -> list[Section]:
     return [section for section in definition.sections if section.key in keys]
 
 
+class NotStarted(NotFound):
+    """This browser has no verified response to this consultation (or it was replaced)."""
+
+
+class PageNotShown(NotFound):
+    """The page is not one this person is shown (given their answers), or not a page at all."""
+
+
+class QuestionsChanged(DomainError):
+    status_code = 409
+    title = "The questions changed"
+
+
+# Both re-checked inside the write: the page may have been read a moment before an organiser
+# closed the consultation or changed its questions, and nothing may be kept against either.
+# FOR KEY SHARE (the lock a foreign key check takes, shared by every concurrent save) holds off
+# the organiser's FOR UPDATE until this save commits, so their check for existing answers sees
+# it before the questions' structure can change. SQLite runs writes one at a time anyway.
+_STILL_ANSWERABLE = (
+    select(Consultation.id)
+    .where(
+        Consultation.id == bindparam("consultation"),
+        currently_open(bindparam("now", type_=UTCDateTime)),
+        Consultation.definition == bindparam("definition"),
+    )
+    .with_for_update(read=True, key_share=True)
+)
+_WORKING_FOR_UPDATE = (
+    select(ConsultationResponse.working)
+    .where(
+        ConsultationResponse.id == bindparam("response"),
+        ConsultationResponse.consultation_id == bindparam("consultation"),
+        ConsultationResponse.nonce == bindparam("nonce"),
+        ConsultationResponse.verified_at.is_not(None),
+    )
+    .with_for_update()
+)
+_SAVE_WORKING = (
+    update(ConsultationResponse)
+    .where(ConsultationResponse.id == bindparam("response"))
+    .values(working=bindparam("working_"), changed_at=bindparam("changed_at_"))
+)
+
+
+def _require_answerable(connection: Connection, consultation: AnsweringFacts, now: datetime) -> None:
+    answerable = connection.execute(
+        _STILL_ANSWERABLE, {"consultation": consultation.id, "now": now, "definition": consultation.definition_text}
+    ).scalar()
+    if answerable is None:
+        _require_open(db.session.get_one(Consultation, consultation.id), now)
+        raise QuestionsChanged("The questions changed while you were answering. Check your answers and continue.")
+
+
 def save_page(
-    consultation: Consultation, respondent: Respondent | None, section_key: str, form: FormData, *,
+    consultation: AnsweringFacts, respondent: Respondent | None, section_key: str, form: FormData, *,
     require: bool, now: datetime | None = None,
-) -> PageResult:  # fmt: skip
-    """Read one page and, if it has no problems, keep its answers (nothing is kept otherwise)."""
+) -> tuple[PageResult, Working | None]:  # fmt: skip
+    """Read one page and, if it has no problems, keep its answers (nothing is kept otherwise).
+
+    Returns what was read and, when kept, the answers now in progress. Raises NotStarted,
+    PageNotShown, NotAcceptingAnswers or QuestionsChanged when nothing can be read at all.
+    """
     now = now or utcnow()
-    definition = definition_of(consultation)
+    _require_open(consultation, now)
+    definition = consultation.definition
     section = definition.section(section_key)
     if section is None:
-        raise NotFound("That page is not part of this consultation.")
+        raise PageNotShown("That page is not part of this consultation.")
+    if respondent is None:
+        raise NotStarted(START_FIRST)
     with transaction():
-        response = response_of(db.session.get_one(Consultation, consultation.id), respondent)
-        if response is None:
-            raise NotFound("Start from the consultation's page to answer it.")
-        _require_open(response.consultation, now)
-        working = Working.load(response.working)
+        connection = db.session.connection()
+        _require_answerable(connection, consultation, now)
+        stored = connection.execute(
+            _WORKING_FOR_UPDATE,
+            {"response": respondent.response_id, "consultation": consultation.id, "nonce": respondent.nonce},
+        ).scalar()
+        if stored is None:
+            raise NotStarted(START_FIRST)
+        working = Working.load(stored)
+        if section.key not in {shown.key for shown in pages(definition, working)}:
+            raise PageNotShown("That page is not shown for the answers you have given.")
         on_page = {question.key for question in section.questions}
         earlier = {key: value for key, value in working.answers.items() if key not in on_page}
         result = read_section(definition, section, form, earlier, require=require)
         if result.page_error or result.errors:
-            return result
+            return result, None
         answers, other = without_hidden(
             definition,
             {**earlier, **result.answers},
             {**{k: v for k, v in working.other.items() if k not in on_page}, **result.other},
         )
-        response.working = Working(answers, other).dump()
-        response.changed_at = now
-    return result
+        saved = Working(answers, other)
+        connection.execute(
+            _SAVE_WORKING, {"response": respondent.response_id, "working_": saved.dump(), "changed_at_": now}
+        )
+    return result, saved
 
 
 def _postcode_answer(definition: Definition, answers: Mapping[str, Any]) -> str | None:
@@ -283,32 +373,71 @@ def _postcode_answer(definition: Definition, answers: Mapping[str, Any]) -> str 
     return None
 
 
+@dataclass(frozen=True)
+class Submitted:
+    """Who just submitted: enough to offer them the linked petition without typing again."""
+
+    email: str
+    name: str
+    postcode: str | None
+
+
+_RESPONSE_FOR_UPDATE = (
+    select(ConsultationResponse.working, ConsultationResponse.email, ConsultationResponse.name)
+    .where(
+        ConsultationResponse.id == bindparam("response"),
+        ConsultationResponse.consultation_id == bindparam("consultation"),
+        ConsultationResponse.nonce == bindparam("nonce"),
+        ConsultationResponse.verified_at.is_not(None),
+    )
+    .with_for_update()
+)
+_SUBMIT = (
+    update(ConsultationResponse)
+    .where(ConsultationResponse.id == bindparam("response"))
+    .values(
+        working=bindparam("answers_"),
+        answers=bindparam("answers_"),
+        consent=bindparam("consent_"),
+        postcode=bindparam("postcode_"),
+        state=ResponseState.SUBMITTED.value,
+        submitted_at=func.coalesce(ConsultationResponse.submitted_at, bindparam("now_", type_=UTCDateTime)),
+        changed_at=bindparam("now_", type_=UTCDateTime),
+    )
+)
+
+
 def submit_response(
-    consultation: Consultation, respondent: Respondent | None, consent: str, *, now: datetime | None = None
-) -> ConsultationResponse:
+    consultation: AnsweringFacts, respondent: Respondent | None, consent: str, *, now: datetime | None = None
+) -> Submitted:
     """Submit (or resubmit) the answers in progress: complete, valid, with a consent choice."""
     now = now or utcnow()
     if consent not in {c.value for c in Consent}:
         raise ValidationFailed({"consent": "Choose whether we may quote your words"})
-    definition = definition_of(consultation)
+    _require_open(consultation, now)
+    if respondent is None:
+        raise NotStarted(START_FIRST)
+    definition = consultation.definition
     with transaction():
-        response = response_of(db.session.get_one(Consultation, consultation.id), respondent)
-        if response is None:
-            raise NotFound("Start from the consultation's page to answer it.")
-        _require_open(response.consultation, now)
-        working = Working.load(response.working)
+        connection = db.session.connection()
+        _require_answerable(connection, consultation, now)
+        row = connection.execute(
+            _RESPONSE_FOR_UPDATE,
+            {"response": respondent.response_id, "consultation": consultation.id, "nonce": respondent.nonce},
+        ).one_or_none()
+        if row is None:
+            raise NotStarted(START_FIRST)
+        working = Working.load(row.working)
         answers, other = without_hidden(definition, working.answers, working.other)
         missing = incomplete_sections(definition, answers)
         if missing:
             titles = ", ".join(f"“{section.title}”" for section in missing)
             raise ValidationFailed({"": f"Some questions still need an answer, in: {titles}."})
-        submitted = Working(answers, other).dump()
-        response.working = submitted
-        response.answers = submitted
-        response.consent = consent
-        response.postcode = _postcode_answer(definition, answers)
-        response.state = ResponseState.SUBMITTED.value
-        response.submitted_at = response.submitted_at or now
-        response.changed_at = now
+        postcode = _postcode_answer(definition, answers)
+        connection.execute(
+            _SUBMIT,
+            {"response": respondent.response_id, "answers_": Working(answers, other).dump(), "consent_": consent,
+             "postcode_": postcode, "now_": now},
+        )  # fmt: skip
     logger.info("consultation response submitted", extra={"consultation_id": consultation.id})
-    return response
+    return Submitted(row.email, row.name, postcode)

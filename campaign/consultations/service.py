@@ -6,10 +6,11 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, exists, func, or_, select
 
 from campaign.accounts.models import Organiser
-from campaign.consultations.definition import Definition, definition_json, load_definition, readiness_problems
+from campaign.consultations.definition import Definition, load_definition, readiness_problems
+from campaign.consultations.documents import definition_json
 from campaign.consultations.models import (
     INTRO_MAX,
     SUMMARY_MAX,
@@ -22,15 +23,17 @@ from campaign.consultations.models import (
 from campaign.db import transaction, utcnow
 from campaign.errors import InvalidTransition, NotFound, ValidationFailed
 from campaign.extensions import db
+from campaign.hotcache import hot_cache, hot_cache_seconds
 from campaign.lifecycle import back_to_draft, close_due, close_now, open_now, persist_date_closure
 from campaign.markup import render_markdown
-from campaign.petitions.models import Petition, PublicStatus
+from campaign.petitions.models import Petition, PublicStatus, public_status_of
 from campaign.slugs import RESERVED_SLUGS, unique_slug
 from campaign.text import SLUG_MAX_LENGTH, SLUG_PATTERN, clean_block, clean_line, has_visible_text
 
 logger = logging.getLogger(__name__)
 
 LONGEST_RUN = timedelta(days=2 * 365)
+_NO_SUCH_CONSULTATION = "There is no consultation at this address. Check the link, or look at the open ones."
 
 ALLOWED_CHANGES: dict[PublicStatus, frozenset[str]] = {
     PublicStatus.DRAFT: frozenset({"edit", "open"}),
@@ -84,11 +87,61 @@ def get_for_organiser(organiser: Organiser, consultation_id: int, *, for_update:
 def get_public_consultation(slug: str, now: datetime) -> Consultation:
     consultation = db.session.scalar(select(Consultation).where(Consultation.slug == slug))
     if consultation is None or not consultation.is_publicly_visible(now):
-        raise NotFound("There is no consultation at this address. Check the link, or look at the open ones.")
+        raise NotFound(_NO_SUCH_CONSULTATION)
     return consultation
 
 
-def _currently_open(now: datetime) -> ColumnElement[bool]:
+@dataclass(frozen=True)
+class AnsweringFacts:
+    """What saving a page of answers needs to know about a consultation: cheap to keep a moment."""
+
+    id: int
+    slug: str
+    state: str
+    opens_at: datetime | None
+    closes_at: datetime | None
+    definition_text: str
+
+    def public_status(self, now: datetime) -> PublicStatus:
+        return public_status_of(self.state, self.opens_at, self.closes_at, now)
+
+    @property
+    def definition(self) -> Definition:
+        return load_definition(self.definition_text)
+
+
+_ANSWERING_FACTS = select(
+    Consultation.id, Consultation.slug, Consultation.state, Consultation.opens_at, Consultation.closes_at,
+    Consultation.definition,
+).where(Consultation.slug == bindparam("slug"))  # fmt: skip
+
+
+def answering_facts(slug: str, now: datetime) -> AnsweringFacts:
+    """The consultation someone is answering, kept per process for HOT_CACHE_SECONDS.
+
+    A copy a moment old is safe: saving re-checks, inside its transaction, that the consultation
+    is still open and its questions are the ones the answers were read against.
+    """
+    facts = hot_cache("answering-facts").get_or_set(slug, hot_cache_seconds(), lambda: _load_answering_facts(slug))
+    assert isinstance(facts, AnsweringFacts)
+    if facts.public_status(now) not in {PublicStatus.OPEN, PublicStatus.CLOSED, PublicStatus.ARCHIVED}:
+        raise NotFound(_NO_SUCH_CONSULTATION)
+    return facts
+
+
+def _load_answering_facts(slug: str) -> AnsweringFacts:
+    row = db.session.execute(_ANSWERING_FACTS, {"slug": slug}).one_or_none()
+    if row is None:
+        raise NotFound(_NO_SUCH_CONSULTATION)
+    return AnsweringFacts(*row)
+
+
+def forget_answering_facts(slug: str) -> None:
+    hot_cache("answering-facts").discard(slug)
+
+
+def currently_open(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
+    """Open for answers at ``now`` (a time, or a parameter bound when a prebuilt statement runs)."""
     return and_(
         Consultation.state == ConsultationState.OPEN.value,
         or_(Consultation.opens_at.is_(None), Consultation.opens_at <= now),
@@ -97,7 +150,7 @@ def _currently_open(now: datetime) -> ColumnElement[bool]:
 
 
 def open_consultations(now: datetime, *, limit: int = 20) -> list[Consultation]:
-    query = select(Consultation).where(_currently_open(now)).order_by(Consultation.opened_at.desc()).limit(limit)
+    query = select(Consultation).where(currently_open(now)).order_by(Consultation.opened_at.desc()).limit(limit)
     return list(db.session.scalars(query))
 
 
@@ -105,7 +158,7 @@ def open_consultation_for_petition(petition_id: int, now: datetime) -> Consultat
     """The open consultation linked to a petition, to offer to someone who has just signed it."""
     query = (
         select(Consultation)
-        .where(Consultation.petition_id == petition_id, _currently_open(now))
+        .where(Consultation.petition_id == petition_id, currently_open(now))
         .order_by(Consultation.version.desc())
         .limit(1)
     )

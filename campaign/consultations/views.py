@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from urllib.parse import quote, unquote
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -10,11 +11,16 @@ from werkzeug.wrappers import Response
 
 from campaign.consultations import responding
 from campaign.consultations.answers import describe_answer, form_values, offered_questions, visible_questions
-from campaign.consultations.definition import Section
+from campaign.consultations.definition import Definition, Section
 from campaign.consultations.forms import StartForm
 from campaign.consultations.models import Consent, Consultation, ConsultationResponse, ResponseState
 from campaign.consultations.responding import Respondent, Working
-from campaign.consultations.service import definition_of, get_public_consultation
+from campaign.consultations.service import (
+    answering_facts,
+    definition_of,
+    forget_answering_facts,
+    get_public_consultation,
+)
 from campaign.db import utcnow
 from campaign.errors import ValidationFailed
 from campaign.extensions import limiter
@@ -28,10 +34,12 @@ from campaign.verified import remember_identity, verified_identity
 bp = Blueprint("consultations", __name__)
 
 STARTED_EMAIL_COOKIE = "started_email"
+START_HERE = "To answer, start here: we will email you a link."
+CLOSED_NOW = "This consultation is closed, so answers can no longer be given or changed."
 
 
-def _respondent(consultation: Consultation) -> Respondent | None:
-    return Respondent.from_session(session.get("responses", {}).get(str(consultation.id)))
+def _respondent(consultation_id: int) -> Respondent | None:
+    return Respondent.from_session(session.get("responses", {}).get(str(consultation_id)))
 
 
 def _remember(consultation_id: int, respondent: Respondent) -> None:
@@ -46,7 +54,7 @@ def _start_limit() -> str:
 
 def _render_intro(consultation: Consultation, now: datetime, form: StartForm | None = None) -> str:
     identity = verified_identity(now)
-    response = responding.response_of(consultation, _respondent(consultation))
+    response = responding.response_of(consultation, _respondent(consultation.id))
     if form is None:
         form = StartForm(data={"name": identity.name, "email": identity.email} if identity else None)
     definition = definition_of(consultation)
@@ -118,12 +126,10 @@ def respond(token: str) -> str | Response | tuple[str, int]:
     form = ConfirmForm()
     try:
         if form.validate_on_submit():
-            respondent, identity = responding.follow_link(token)
-            details = responding.describe_link(token)
-            _remember(details.consultation.id, respondent)
-            remember_identity(identity)
-            response = responding.response_of(details.consultation, respondent)
-            return redirect(_next_page(details.consultation, response))
+            followed = responding.follow_link(token)
+            _remember(followed.consultation_id, followed.respondent)
+            remember_identity(followed.identity)
+            return redirect(_carry_on(followed.slug, followed.definition, followed.working, followed.submitted))
         details = responding.describe_link(token)
     except TokenExpired:
         return render_template("signing/link_invalid.html", title="This link has expired",
@@ -141,38 +147,38 @@ def respond(token: str) -> str | Response | tuple[str, int]:
     )
 
 
-def _pages(consultation: Consultation, response: ConsultationResponse) -> list[Section]:
-    return responding.pages(definition_of(consultation), Working.load(response.working))
-
-
-def _next_page(consultation: Consultation, response: ConsultationResponse | None, after: str | None = None) -> str:
-    """The page to go to: the one after ``after``, or the first with unanswered questions, or the review."""
+def _next_page(consultation: Consultation, response: ConsultationResponse | None) -> str:
+    """Where someone arriving carries on: the first page with work left, or the review."""
     if response is None:
         return url_for(".show", slug=consultation.slug)
-    pages = _pages(consultation, response)
-    keys = [page.key for page in pages]
-    if after is not None and after in keys:
-        index = keys.index(after) + 1
-        return (
-            url_for(".page", slug=consultation.slug, section=keys[index])
-            if index < len(keys)
-            else url_for(".review", slug=consultation.slug)
-        )
-    if response.state == ResponseState.SUBMITTED or not keys:
-        return url_for(".review", slug=consultation.slug)
-    page = resume_page(consultation, response)
-    return (
-        url_for(".page", slug=consultation.slug, section=page) if page else url_for(".review", slug=consultation.slug)
+    return _carry_on(
+        consultation.slug,
+        definition_of(consultation),
+        Working.load(response.working),
+        response.state == ResponseState.SUBMITTED,
     )
 
 
-def resume_page(consultation: Consultation, response: ConsultationResponse) -> str | None:
+def _carry_on(slug: str, definition: Definition, working: Working, submitted: bool) -> str:
+    page = None if submitted else resume_page(definition, working)
+    return url_for(".page", slug=slug, section=page) if page else url_for(".review", slug=slug)
+
+
+def _page_after(slug: str, pages: list[Section], key: str, step: int = 1) -> str:
+    """The page ``step`` pages on from ``key`` among those now shown (past the last: the review)."""
+    keys = [page.key for page in pages]
+    index = keys.index(key) + step if key in keys else 0
+    if index >= len(keys):
+        return url_for(".review", slug=slug)
+    return url_for(".page", slug=slug, section=keys[max(index, 0)])
+
+
+def resume_page(definition: Definition, working: Working) -> str | None:
     """Where someone coming back carries on: the first page with a required question still to
     answer, or else the page after the last one they answered anything on (None: the review)."""
-    definition = definition_of(consultation)
-    answers = Working.load(response.working).answers
+    answers = working.answers
     shown = visible_questions(definition, answers)
-    pages = [page.key for page in _pages(consultation, response)]
+    pages = [page.key for page in responding.pages(definition, working)]
     for section, question in shown:
         if question.required and question.key not in answers:
             return section.key
@@ -184,51 +190,72 @@ def resume_page(consultation: Consultation, response: ConsultationResponse) -> s
 def _answering(slug: str) -> tuple[Consultation, ConsultationResponse] | Response:
     now = utcnow()
     consultation = get_public_consultation(slug, now)
-    response = responding.response_of(consultation, _respondent(consultation))
+    response = responding.response_of(consultation, _respondent(consultation.id))
     if response is None:
-        flash("To answer, start here: we will email you a link.", "info")
+        flash(START_HERE, "info")
         return redirect(url_for(".show", slug=slug))
     if not responding.accepts_answers(consultation, now):
-        flash("This consultation is closed, so answers can no longer be given or changed.", "info")
+        flash(CLOSED_NOW, "info")
         return redirect(url_for(".show", slug=slug))
     return consultation, response
+
+
+def _save_page(slug: str, section: str) -> Response | tuple[dict[str, str], str | None, dict[str, Any] | None]:
+    """Save a page of answers: a redirect onwards, or the problems to show on the page again.
+
+    Touches no ORM objects: the hot path of answering is one short transaction.
+    """
+    if not ConfirmForm().validate_on_submit():
+        return {}, "Your form had expired. Please try again.", None
+    now = utcnow()
+    consultation = answering_facts(slug, now)
+    action = request.form.get("action", "next")
+    try:
+        result, saved = responding.save_page(consultation, _respondent(consultation.id), section, request.form,
+                                             require=action == "next", now=now)  # fmt: skip
+    except responding.NotStarted:
+        flash(START_HERE, "info")
+        return redirect(url_for(".show", slug=slug))
+    except responding.NotAcceptingAnswers:
+        flash(CLOSED_NOW, "info")
+        return redirect(url_for(".show", slug=slug))
+    except responding.PageNotShown:
+        return redirect(url_for(".page", slug=slug, section=section))
+    except responding.QuestionsChanged as error:
+        forget_answering_facts(slug)
+        return {}, error.message, None
+    if saved is None:
+        return result.errors, result.page_error, result.raw
+    if action == "save":
+        flash("Your answers are saved. Use the link in your email to come back and finish.", "success")
+        return redirect(url_for(".show", slug=slug))
+    step = -1 if action == "back" else 1
+    return redirect(_page_after(slug, responding.pages(consultation.definition, saved), section, step))
 
 
 @bp.route("/consultations/<slug:slug>/answer/<section>", methods=["GET", "POST"])
 @public
 def page(slug: str, section: str) -> str | Response:
+    errors: dict[str, str] = {}
+    page_error: str | None = None
+    values: dict[str, Any] | None = None
+    if request.method == "POST":
+        outcome = _save_page(slug, section)
+        if isinstance(outcome, Response):
+            return outcome
+        errors, page_error, values = outcome
     found = _answering(slug)
     if isinstance(found, Response):
         return found
     consultation, response = found
     definition = definition_of(consultation)
-    pages = _pages(consultation, response)
+    working = Working.load(response.working)
+    pages = responding.pages(definition, working)
     current = next((p for p in pages if p.key == section), None)
     if current is None:
         return redirect(_next_page(consultation, response))
-    working = Working.load(response.working)
-    errors: dict[str, str] = {}
-    page_error = None
-    values = form_values(current.questions, working.answers, working.other)
-    form = ConfirmForm()
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            page_error = "Your form had expired. Please try again."
-        else:
-            action = request.form.get("action", "next")
-            result = responding.save_page(consultation, _respondent(consultation), current.key, request.form,
-                                          require=action == "next")  # fmt: skip
-            if not result.errors and not result.page_error:
-                response = responding.response_of(consultation, _respondent(consultation)) or response
-                if action == "save":
-                    flash("Your answers are saved. Use the link in your email to come back and finish.", "success")
-                    return redirect(url_for(".show", slug=slug))
-                if action == "back":
-                    keys = [p.key for p in _pages(consultation, response)]
-                    index = max(keys.index(current.key) - 1, 0) if current.key in keys else 0
-                    return redirect(url_for(".page", slug=slug, section=keys[index]))
-                return redirect(_next_page(consultation, response, after=current.key))
-            errors, page_error, values = result.errors, result.page_error, result.raw
+    if values is None:
+        values = form_values(current.questions, working.answers, working.other)
     keys = [p.key for p in pages]
     on_page = {q.key for q in current.questions}
     earlier = {key: value for key, value in working.answers.items() if key not in on_page}
@@ -245,33 +272,52 @@ def page(slug: str, section: str) -> str | Response:
         number=keys.index(current.key) + 1,
         total=len(keys) + 1,
         previous=keys[keys.index(current.key) - 1] if keys.index(current.key) > 0 else None,
-        form=form,
+        form=ConfirmForm(),
         submitted=response.state == ResponseState.SUBMITTED,
     )
+
+
+def _submit(slug: str) -> Response | tuple[dict[str, str], str]:
+    """Submit the response: on to the thanks page, or the problems and the consent chosen."""
+    consent = request.form.get("consent", "")
+    if not ConfirmForm().validate_on_submit():
+        return {"": "Your form had expired. Please try again."}, consent
+    now = utcnow()
+    consultation = answering_facts(slug, now)
+    try:
+        submitted = responding.submit_response(consultation, _respondent(consultation.id), consent, now=now)
+    except ValidationFailed as error:
+        return error.errors, consent
+    except responding.NotStarted:
+        flash(START_HERE, "info")
+        return redirect(url_for(".show", slug=slug))
+    except responding.NotAcceptingAnswers:
+        flash(CLOSED_NOW, "info")
+        return redirect(url_for(".show", slug=slug))
+    except responding.QuestionsChanged as error:
+        forget_answering_facts(slug)
+        return {"": error.message}, consent
+    remember_identity(VerifiedIdentity(submitted.email, submitted.name, submitted.postcode, now))
+    return redirect(url_for(".done", slug=slug))
 
 
 @bp.route("/consultations/<slug:slug>/review", methods=["GET", "POST"])
 @public
 def review(slug: str) -> str | Response:
+    problems: dict[str, str] = {}
+    consent: str | None = None
+    if request.method == "POST":
+        outcome = _submit(slug)
+        if isinstance(outcome, Response):
+            return outcome
+        problems, consent = outcome
     found = _answering(slug)
     if isinstance(found, Response):
         return found
     consultation, response = found
     definition = definition_of(consultation)
-    form = ConfirmForm()
-    problems: dict[str, str] = {}
-    consent = response.consent or ""
-    if request.method == "POST" and form.validate_on_submit():
-        consent = request.form.get("consent", "")
-        try:
-            responding.submit_response(consultation, _respondent(consultation), consent)
-        except ValidationFailed as error:
-            problems = error.errors
-        else:
-            remember_identity(VerifiedIdentity(response.email, response.name, response.postcode, utcnow()))
-            return redirect(url_for(".done", slug=slug))
-    elif request.method == "POST":
-        problems = {"": "Your form had expired. Please try again."}
+    if consent is None:
+        consent = response.consent or ""
     working = Working.load(response.working)
     rows = [
         (
@@ -285,7 +331,7 @@ def review(slug: str) -> str | Response:
         "consultations/review.html",
         consultation=consultation,
         rows=rows,
-        form=form,
+        form=ConfirmForm(),
         problems=problems,
         consent=consent,
         consents=list(Consent),
