@@ -107,6 +107,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from campaign.accounts import views as accounts
     from campaign.api import views as api
+    from campaign.areas import console_views as areas_console
     from campaign.console import views as console
     from campaign.consultations import console_views as consultations_console
     from campaign.consultations import views as consultations
@@ -120,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
         signing.bp,
         consultations.bp,
         consultations_console.console_bp,
+        areas_console.console_bp,
         api.bp,
         accounts.bp,
         accounts.console_bp,

@@ -207,6 +207,25 @@ def _ensure_consultation(organiser: Organiser, report: DemoReport) -> None:
     report.lines.append(f"Created open consultation /consultations/{DEMO_CONSULTATION_SLUG}")
 
 
+DEMO_AREA_NOTE = (
+    "Approximate demo data: areas are the former North Yorkshire districts and York, matched by postcode "
+    "district, which do not follow council boundaries exactly."
+)
+
+
+def _ensure_areas(organiser: Organiser, report: DemoReport) -> None:
+    """North Yorkshire's former districts and York by postcode prefix, unless the organisation has areas."""
+    from campaign.areas.models import Area
+    from campaign.areas.service import parse_mapping_csv, replace_mapping
+
+    if db.session.scalar(select(Area.id).where(Area.organisation_id == organiser.organisation_id).limit(1)):
+        return
+    rows = parse_mapping_csv((Path(__file__).parent / "demo_data" / "north-yorkshire-areas.csv").read_text())
+    count = replace_mapping(organiser, rows)
+    organiser.organisation.area_note = DEMO_AREA_NOTE
+    report.lines.append(f"Created {count} demo areas from {len(rows)} postcode prefixes (approximate)")
+
+
 def load_demo() -> DemoReport:
     """Create the demo organisation, organiser and petitions that do not exist yet."""
     report = DemoReport()
@@ -231,6 +250,7 @@ def load_demo() -> DemoReport:
             _ensure_petition(organiser, spec, report)
         db.session.flush()
         _ensure_consultation(organiser, report)
+        _ensure_areas(organiser, report)
     base_url = current_app.config["BASE_URL"]
     report.lines.append(f"Demo petition: {base_url}/petitions/{DEMO_PETITION_SLUG}")
     report.lines.append(f"Demo consultation: {base_url}/consultations/{DEMO_CONSULTATION_SLUG}")

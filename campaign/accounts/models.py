@@ -22,6 +22,8 @@ class Organisation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
+    # Said wherever people are counted by area, e.g. "Approximate: districts follow postcodes, not council boundaries".
+    area_note: Mapped[str] = mapped_column(String(500), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisers: Mapped[list[Organiser]] = relationship(back_populates="organisation")

@@ -1,0 +1,1 @@
+"""Areas: an organisation's names for places, defined by postcode prefixes, to count people by place."""
