@@ -68,6 +68,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.strict_slashes = False
 
     _init_extensions(app)
+    import campaign.models  # noqa: F401 - every table in the metadata, whatever the blueprints import
+
     _register_blueprints(app)
     _register_template_helpers(app)
 
@@ -108,12 +110,19 @@ def _register_blueprints(app: Flask) -> None:
     from campaign.accounts import views as accounts
     from campaign.api import views as api
     from campaign.areas import console_views as areas_console
+    from campaign.briefings import console_views as briefings_console
+    from campaign.briefings import views as briefings
+    from campaign.candidates import console_views as candidates_console
+    from campaign.candidates import views as candidates
     from campaign.console import views as console
     from campaign.consultations import console_views as consultations_console
     from campaign.consultations import views as consultations
+    from campaign.outcomes import console_views as outcomes_console
+    from campaign.outcomes import views as outcomes
     from campaign.petitions import console_views as petitions_console
     from campaign.petitions import views as petitions
     from campaign.signing import views as signing
+    from campaign.summaries import console_views as summaries_console
 
     for blueprint in (
         petitions.bp,
@@ -122,6 +131,13 @@ def _register_blueprints(app: Flask) -> None:
         consultations.bp,
         consultations_console.console_bp,
         areas_console.console_bp,
+        candidates.bp,
+        candidates_console.console_bp,
+        outcomes.bp,
+        outcomes_console.console_bp,
+        summaries_console.console_bp,
+        briefings.bp,
+        briefings_console.console_bp,
         api.bp,
         accounts.bp,
         accounts.console_bp,

@@ -28,7 +28,9 @@ def main() -> None:
 
 def register_commands(app: Flask) -> None:
     """Add the platform's commands to ``app.cli`` (which `campaign` and `flask` both show)."""
-    for command in (organiser, demo_command, worker_command, serve_command, counts, mail):
+    from campaign.exports.cli import export_group
+
+    for command in (organiser, demo_command, worker_command, serve_command, counts, mail, export_group):
         app.cli.add_command(command)
 
 

@@ -165,6 +165,10 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
         float(parse_int("HOT_CACHE_SECONDS", hot_cache)) if hot_cache else config["COUNT_REFRESH_SECONDS"] / 5
     )
     config["RESPONSE_LINK_DAYS"] = parse_int("RESPONSE_LINK_DAYS", environ.get("RESPONSE_LINK_DAYS", "60"), minimum=1)
+    config["CANDIDATE_LINK_DAYS"] = parse_int(
+        "CANDIDATE_LINK_DAYS", environ.get("CANDIDATE_LINK_DAYS", "120"), minimum=1
+    )
+    config["BRIEFING_CACHE_SECONDS"] = parse_int("BRIEFING_CACHE_SECONDS", environ.get("BRIEFING_CACHE_SECONDS", "300"))
     config["VERIFIED_IDENTITY_MINUTES"] = parse_int(
         "VERIFIED_IDENTITY_MINUTES", environ.get("VERIFIED_IDENTITY_MINUTES", "120"), minimum=1
     )

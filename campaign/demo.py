@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from campaign.accounts.models import Organisation, Organiser, Role
 from campaign.accounts.service import hash_password
+from campaign.consultations.models import Consultation
 from campaign.db import transaction, utcnow
 from campaign.extensions import db
 from campaign.petitions.models import Petition, PetitionState
@@ -141,12 +142,12 @@ def _ensure_organiser(report: DemoReport) -> Organiser:
     return organiser
 
 
-def _ensure_petition(organiser: Organiser, spec: dict[str, object], report: DemoReport) -> None:
+def _ensure_petition(organiser: Organiser, spec: dict[str, object], report: DemoReport) -> Petition | None:
     """Create a petition through the service (so its text is cleaned and rendered like any
     other), then put it in the story's state with dates in the past."""
     slug = str(spec["slug"])
     if db.session.scalar(select(Petition.id).where(Petition.slug == slug)) is not None:
-        return
+        return None
     now = utcnow()
     state = PetitionState(str(spec["state"]))
     petition = create_petition(
@@ -169,20 +170,20 @@ def _ensure_petition(organiser: Organiser, spec: dict[str, object], report: Demo
         petition.closed_at = now - timedelta(days=int(str(spec.get("days_closed", 10))))
         petition.closes_at = petition.closed_at
     report.lines.append(f"Created {state} petition /petitions/{slug}")
+    return petition
 
 
 DEMO_CONSULTATION_SLUG = "policing-and-social-media"
 
 
-def _ensure_consultation(organiser: Organiser, report: DemoReport) -> None:
+def _ensure_consultation(organiser: Organiser, report: DemoReport) -> Consultation | None:
     """The demo consultation, linked to the demo petition, open for a fortnight already."""
     from campaign.consultations.definition import parse_definition_json
     from campaign.consultations.documents import definition_json
-    from campaign.consultations.models import Consultation
     from campaign.consultations.service import ConsultationDraft, create_consultation
 
     if db.session.scalar(select(Consultation.id).where(Consultation.slug == DEMO_CONSULTATION_SLUG)) is not None:
-        return
+        return None
     now = utcnow()
     petition_id = db.session.scalar(select(Petition.id).where(Petition.slug == DEMO_PETITION_SLUG))
     consultation = create_consultation(
@@ -205,6 +206,7 @@ def _ensure_consultation(organiser: Organiser, report: DemoReport) -> None:
     consultation.state, consultation.opened_at = "open", now - timedelta(days=12)
     consultation.closes_at = now + timedelta(days=78)
     report.lines.append(f"Created open consultation /consultations/{DEMO_CONSULTATION_SLUG}")
+    return consultation
 
 
 DEMO_AREA_NOTE = (
@@ -226,12 +228,69 @@ def _ensure_areas(organiser: Organiser, report: DemoReport) -> None:
     report.lines.append(f"Created {count} demo areas from {len(rows)} postcode prefixes (approximate)")
 
 
+DEMO_SIGNATURES, DEMO_RESPONSES = 1_240, 180
+DEMO_CANDIDATES = [
+    # (name, affiliation, position or None for "not responded yet", statement, pledge)
+    ("Dr Ruth Okafor", "Independent", "supports",
+     "Officers who patrol our villages should be able to tell us what they are seeing, in their own words. "
+     "With clear guidance and training, local accounts build trust; a ban builds distance.",
+     "Within 100 days, restore local officer accounts with a published code of conduct."),
+    ("Graham Pickering", "Yorkshire Community Party", "undecided",
+     "I understand why residents valued these accounts. I also understand the force's worries about mistakes "
+     "made in public. I want to see the evidence from forces that kept them before I decide.", ""),
+    ("Sarah Lindqvist", "Independent", None, "", ""),
+]  # fmt: skip
+DEMO_UPDATE = (
+    "We met the Chief Constable's office",
+    "Thank you to everyone who has signed. On Tuesday we met the Chief Constable's staff officer and shared the "
+    "early figures by district.\n\nThey told us the policy will be reviewed in the spring. We will keep collecting "
+    "signatures and consultation answers until then, and we have invited every candidate for Commissioner to say "
+    "where they stand.",
+)
+
+
+def _add_story(organiser: Organiser, petition: Petition, report: DemoReport) -> None:
+    """The demo petition's fictional signers, candidates and an update, as if it had run for twelve days."""
+    from campaign.candidates.models import Candidate, CandidateStatement
+    from campaign.demo_sample import add_sample_signatures
+    from campaign.markup import render_markdown
+    from campaign.outcomes.models import PetitionUpdate
+
+    now = utcnow()
+    count = add_sample_signatures(petition, DEMO_SIGNATURES, now)
+    report.lines.append(f"Added {count:,} fictional confirmed signatures (at example.org) to the demo petition")
+    for n, (name, affiliation, position, statement, pledge) in enumerate(DEMO_CANDIDATES, start=1):
+        candidate = Candidate(petition_id=petition.id, name=name, affiliation=affiliation,
+                              email=f"candidate{n}@example.org", invited_at=now - timedelta(days=6), emails_sent=1,
+                              created_by_id=organiser.id)  # fmt: skip
+        if position:
+            published = CandidateStatement(version=1, position=position, statement=statement, pledge=pledge,
+                                           published_at=now - timedelta(days=4))  # fmt: skip
+            candidate.statements.append(published)
+        db.session.add(candidate)
+    title, body = DEMO_UPDATE
+    db.session.add(PetitionUpdate(petition_id=petition.id, title=title, body_markdown=body,
+                                  body_html=render_markdown(body), published_at=now - timedelta(days=3),
+                                  created_by_id=organiser.id))  # fmt: skip
+    report.lines.append(f"Added {len(DEMO_CANDIDATES)} fictional candidates and an update")
+
+
+def _add_responses(consultation: Consultation, report: DemoReport) -> None:
+    from campaign.consultations.service import definition_of
+    from campaign.demo_sample import add_sample_responses
+
+    now = utcnow()
+    start = consultation.opened_at or now - timedelta(days=12)
+    count = add_sample_responses(consultation.id, definition_of(consultation), DEMO_RESPONSES, start, now)
+    report.lines.append(f"Added {count} fictional consultation responses (at example.org)")
+
+
 def load_demo() -> DemoReport:
     """Create the demo organisation, organiser and petitions that do not exist yet."""
     report = DemoReport()
     with transaction():
         organiser = _ensure_organiser(report)
-        _ensure_petition(
+        petition = _ensure_petition(
             organiser,
             {
                 "slug": DEMO_PETITION_SLUG,
@@ -249,8 +308,13 @@ def load_demo() -> DemoReport:
         for spec in OTHER_PETITIONS:
             _ensure_petition(organiser, spec, report)
         db.session.flush()
-        _ensure_consultation(organiser, report)
+        consultation = _ensure_consultation(organiser, report)
         _ensure_areas(organiser, report)
+        db.session.flush()
+        if petition is not None:
+            _add_story(organiser, petition, report)
+        if consultation is not None:
+            _add_responses(consultation, report)
     base_url = current_app.config["BASE_URL"]
     report.lines.append(f"Demo petition: {base_url}/petitions/{DEMO_PETITION_SLUG}")
     report.lines.append(f"Demo consultation: {base_url}/consultations/{DEMO_CONSULTATION_SLUG}")

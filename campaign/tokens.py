@@ -14,6 +14,9 @@ from campaign.errors import DomainError
 class TokenPurpose(enum.StrEnum):
     CONFIRM_SIGNATURE = "confirm-signature"
     RESPOND_TO_CONSULTATION = "respond-to-consultation"
+    CANDIDATE_RESPONSE = "candidate-response"
+    STOP_PROGRESS_EMAILS = "stop-progress-emails"
+    READ_BRIEFING = "read-briefing"
 
 
 class TokenInvalid(DomainError):

@@ -32,6 +32,7 @@ class Job:
 def default_jobs(app: Flask) -> list[Job]:
     from campaign.consultations.service import close_due_consultations
     from campaign.mail.service import deliver_all_due_mail
+    from campaign.outcomes.service import fan_out_update_emails
     from campaign.petitions.service import close_due_petitions
     from campaign.signing.counts import fold_count_deltas
 
@@ -48,6 +49,7 @@ def default_jobs(app: Flask) -> list[Job]:
         *senders,
         Job("close due petitions", close_due_petitions, every_seconds=max(interval, 5.0)),
         Job("close due consultations", close_due_consultations, every_seconds=max(interval, 5.0)),
+        Job("email petition updates", fan_out_update_emails, every_seconds=interval),
     ]
 
 

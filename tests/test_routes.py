@@ -30,6 +30,11 @@ PUBLIC_ENDPOINTS = {
     "consultations.page",
     "consultations.review",
     "consultations.done",
+    "candidates.respond",
+    "candidates.history",
+    "outcomes.stop_emails",
+    "briefings.show",
+    "briefings.pdf",
     "api.petition_count",
     "api.petition_detail",
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import logging
@@ -31,8 +32,15 @@ PASSWORD_MAX_LENGTH = 256
 NAME_MAX_LENGTH = 120
 
 _hasher = PasswordHasher()
-# Verified against when the email is unknown, so a wrong email takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not a real password, used to equalise timing")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the email is unknown, so a wrong email takes as long as a wrong password.
+
+    Made on first use: hashing takes a moment and 64 MiB, which commands and workers never need.
+    """
+    return _hasher.hash("not a real password, used to equalise timing")
 
 
 def hash_password(password: str) -> str:
@@ -130,7 +138,7 @@ def _verified(email: str, password: str) -> Organiser | None:
     organiser: Organiser | None = db.session.scalar(select(Organiser).where(Organiser.email == email.strip().lower()))
     if organiser is None:
         with contextlib.suppress(VerificationError):
-            _hasher.verify(_DUMMY_HASH, password)
+            _hasher.verify(_dummy_hash(), password)
         return None
     try:
         _hasher.verify(organiser.password_hash, password)

@@ -84,6 +84,11 @@ def build_message(row: OutboxMessage) -> EmailMessage:
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = row.message_id
     message["Auto-Submitted"] = "auto-generated"
+    unsubscribe = json.loads(row.context).get("stop_url")
+    if isinstance(unsubscribe, str) and unsubscribe.startswith(("https://", "http://")):
+        # One click in the mail program stops these emails (RFC 8058); the link's page does the same.
+        message["List-Unsubscribe"] = f"<{unsubscribe}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(email.text)
     message.add_alternative(email.html, subtype="html")
     return message

@@ -10,8 +10,11 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 
+from campaign.candidates.models import POSITION_LABELS
+from campaign.candidates.service import candidates_for
 from campaign.db import utcnow
 from campaign.hotcache import hot_cache, hot_cache_seconds
+from campaign.outcomes.service import updates_for
 from campaign.petitions import service
 from campaign.petitions.models import Petition, PublicStatus
 from campaign.security import public
@@ -67,6 +70,9 @@ def render_petition_page(
         "petitions/show.html",
         petition=petition,
         status=status,
+        candidates=candidates_for(petition.id),
+        positions=POSITION_LABELS,
+        updates=updates_for(petition.id),
         canonical_url=url,
         share_links=share_links(url, petition.title, petition.summary),
         sign_form=sign_form,

@@ -1,8 +1,8 @@
-"""Areas, summaries, exports, briefings, candidates and outcomes
+"""Areas, quotes, candidates, outcome updates and briefings
 
 Revision ID: 0004_briefings
 Revises: 0003_consultations
-Create Date: 2026-11-21 07:55:52.291214
+Create Date: 2026-11-21 08:00:34.186888
 
 """
 from alembic import op
@@ -45,6 +45,129 @@ def upgrade():
     with op.batch_alter_table('area_prefixes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_area_prefixes_area_id'), ['area_id'], unique=False)
 
+    op.create_table('briefings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.String(length=160), nullable=False),
+    sa.Column('audience', sa.String(length=160), nullable=False),
+    sa.Column('intro_markdown', sa.Text(), nullable=False),
+    sa.Column('intro_html', sa.Text(), nullable=False),
+    sa.Column('share_nonce', sa.String(length=24), nullable=True),
+    sa.Column('shared_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('length(title) > 0 AND length(audience) > 0', name=op.f('ck_briefings_text_not_empty')),
+    sa.CheckConstraint('share_nonce IS NULL OR shared_at IS NOT NULL', name=op.f('ck_briefings_shared_has_time')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['organisers.id'], name=op.f('fk_briefings_created_by_id_organisers'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_briefings_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_briefings'))
+    )
+    with op.batch_alter_table('briefings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_briefings_organisation_id'), ['organisation_id'], unique=False)
+
+    op.create_table('candidates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('petition_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('affiliation', sa.String(length=120), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('link_nonce', sa.String(length=24), nullable=False),
+    sa.Column('invited_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('emails_sent', sa.Integer(), nullable=False),
+    sa.Column('removed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('emails_sent >= 0', name=op.f('ck_candidates_emails_sent_not_negative')),
+    sa.CheckConstraint('length(name) > 0', name=op.f('ck_candidates_name_not_empty')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['organisers.id'], name=op.f('fk_candidates_created_by_id_organisers'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['petition_id'], ['petitions.id'], name=op.f('fk_candidates_petition_id_petitions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_candidates')),
+    sa.UniqueConstraint('petition_id', 'email', name=op.f('uq_candidates_petition_id_email'))
+    )
+    with op.batch_alter_table('candidates', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_candidates_petition_id'), ['petition_id'], unique=False)
+
+    op.create_table('petition_updates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('petition_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=120), nullable=False),
+    sa.Column('body_markdown', sa.Text(), nullable=False),
+    sa.Column('body_html', sa.Text(), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('edited_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('email_state', sa.String(length=16), nullable=False),
+    sa.Column('email_cursor', sa.Integer(), nullable=False),
+    sa.Column('emailed_count', sa.Integer(), nullable=False),
+    sa.Column('email_requested_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('email_finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("email_state = 'none' OR email_requested_at IS NOT NULL", name=op.f('ck_petition_updates_emailing_has_time')),
+    sa.CheckConstraint("email_state IN ('none', 'queued', 'done')", name=op.f('ck_petition_updates_email_state_known')),
+    sa.CheckConstraint('emailed_count >= 0 AND email_cursor >= 0', name=op.f('ck_petition_updates_counts_not_negative')),
+    sa.CheckConstraint('length(title) > 0 AND length(body_markdown) > 0', name=op.f('ck_petition_updates_text_not_empty')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['organisers.id'], name=op.f('fk_petition_updates_created_by_id_organisers'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['petition_id'], ['petitions.id'], name=op.f('fk_petition_updates_petition_id_petitions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_petition_updates'))
+    )
+    with op.batch_alter_table('petition_updates', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_petition_updates_petition_id'), ['petition_id'], unique=False)
+
+    op.create_table('briefing_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('briefing_id', sa.Integer(), nullable=False),
+    sa.Column('petition_id', sa.Integer(), nullable=True),
+    sa.Column('consultation_id', sa.Integer(), nullable=True),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.CheckConstraint('(petition_id IS NULL) != (consultation_id IS NULL)', name=op.f('ck_briefing_items_one_subject')),
+    sa.ForeignKeyConstraint(['briefing_id'], ['briefings.id'], name=op.f('fk_briefing_items_briefing_id_briefings'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultations.id'], name=op.f('fk_briefing_items_consultation_id_consultations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['petition_id'], ['petitions.id'], name=op.f('fk_briefing_items_petition_id_petitions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_briefing_items')),
+    sa.UniqueConstraint('briefing_id', 'consultation_id', name=op.f('uq_briefing_items_briefing_id_consultation_id')),
+    sa.UniqueConstraint('briefing_id', 'petition_id', name=op.f('uq_briefing_items_briefing_id_petition_id'))
+    )
+    with op.batch_alter_table('briefing_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_briefing_items_briefing_id'), ['briefing_id'], unique=False)
+
+    op.create_table('candidate_statements',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('candidate_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('position', sa.String(length=16), nullable=False),
+    sa.Column('statement', sa.Text(), nullable=False),
+    sa.Column('pledge', sa.Text(), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("position IN ('supports', 'opposes', 'undecided')", name=op.f('ck_candidate_statements_position_known')),
+    sa.CheckConstraint('length(statement) > 0', name=op.f('ck_candidate_statements_statement_not_empty')),
+    sa.CheckConstraint('version >= 1', name=op.f('ck_candidate_statements_version_positive')),
+    sa.ForeignKeyConstraint(['candidate_id'], ['candidates.id'], name=op.f('fk_candidate_statements_candidate_id_candidates'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_candidate_statements')),
+    sa.UniqueConstraint('candidate_id', 'version', name=op.f('uq_candidate_statements_candidate_id_version'))
+    )
+    with op.batch_alter_table('candidate_statements', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_candidate_statements_candidate_id'), ['candidate_id'], unique=False)
+
+    op.create_table('quote_choices',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('response_id', sa.Integer(), nullable=False),
+    sa.Column('question_key', sa.String(length=40), nullable=False),
+    sa.Column('source_hash', sa.String(length=64), nullable=False),
+    sa.Column('text', sa.Text(), nullable=True),
+    sa.Column('featured', sa.Boolean(), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultations.id'], name=op.f('fk_quote_choices_consultation_id_consultations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['response_id'], ['consultation_responses.id'], name=op.f('fk_quote_choices_response_id_consultation_responses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['organisers.id'], name=op.f('fk_quote_choices_updated_by_id_organisers'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quote_choices')),
+    sa.UniqueConstraint('response_id', 'question_key', name=op.f('uq_quote_choices_response_id_question_key'))
+    )
+    with op.batch_alter_table('quote_choices', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_quote_choices_consultation_id'), ['consultation_id'], unique=False)
+
     with op.batch_alter_table('organisations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('area_note', sa.String(length=500), server_default='', nullable=False))
 
@@ -56,6 +179,30 @@ def downgrade():
     with op.batch_alter_table('organisations', schema=None) as batch_op:
         batch_op.drop_column('area_note')
 
+    with op.batch_alter_table('quote_choices', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_quote_choices_consultation_id'))
+
+    op.drop_table('quote_choices')
+    with op.batch_alter_table('candidate_statements', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_candidate_statements_candidate_id'))
+
+    op.drop_table('candidate_statements')
+    with op.batch_alter_table('briefing_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_briefing_items_briefing_id'))
+
+    op.drop_table('briefing_items')
+    with op.batch_alter_table('petition_updates', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_petition_updates_petition_id'))
+
+    op.drop_table('petition_updates')
+    with op.batch_alter_table('candidates', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_candidates_petition_id'))
+
+    op.drop_table('candidates')
+    with op.batch_alter_table('briefings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_briefings_organisation_id'))
+
+    op.drop_table('briefings')
     with op.batch_alter_table('area_prefixes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_area_prefixes_area_id'))
 

@@ -1,0 +1,1 @@
+"""Candidate briefings: petitions and consultations summarised for a named audience, shared by link or PDF."""
