@@ -9,6 +9,7 @@ import secrets
 import stat
 import tempfile
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -61,6 +62,13 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def whole_hour_zone(zone: ZoneInfo) -> bool:
+    """Whether the zone has been and will be a whole number of hours from UTC (checked over four years)."""
+    now = datetime.now(UTC)
+    moments = (now + timedelta(days=days) for days in range(-730, 731, 15))
+    return all((moment.astimezone(zone).utcoffset() or timedelta()).total_seconds() % 3600 == 0 for moment in moments)
 
 
 def load_or_create_secret_key(instance_path: Path) -> str:
@@ -122,9 +130,14 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
     config["SITE_NAME"] = environ.get("SITE_NAME") or "Campaign"
     timezone = environ.get("TIMEZONE") or "Europe/London"
     try:
-        ZoneInfo(timezone)
+        zone = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"TIMEZONE {timezone!r} is not a known time zone") from None
+    if not whole_hour_zone(zone):
+        raise ConfigError(
+            f"TIMEZONE {timezone!r} is offset from UTC by part of an hour; daily figures are counted by the hour, "
+            "so choose a zone with whole-hour offsets"
+        )
     config["TIMEZONE"] = timezone
     config["LOG_LEVEL"] = (environ.get("LOG_LEVEL") or "INFO").upper()
     config["PROXY_HOPS"] = parse_int("PROXY_HOPS", environ.get("PROXY_HOPS", "0"))

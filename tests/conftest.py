@@ -175,3 +175,6 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def backend(database_url: str) -> str:
     return "postgresql" if database_url.startswith("postgresql") else "sqlite"
+
+
+from tests.briefing_helpers import briefing_parts  # noqa: E402, F401 - a fixture for every test module

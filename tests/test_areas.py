@@ -143,6 +143,7 @@ def test_the_download_round_trips_and_is_safe_in_a_spreadsheet(client: FlaskClie
                     ["HG1", "Harrogate, Knaresborough"], ["HG5", "Harrogate, Knaresborough"]]  # fmt: skip
     response = submit(client, "/console/areas/upload", {"document": response.get_data(as_text=True)})
     assert response.status_code == 302
+    assert 'Change =HYPERLINK("http://evil.example","Click")' in areas_page(client), "the round trip changes nothing"
 
 
 def test_the_area_note_is_saved(client: FlaskClient, organiser: int) -> None:

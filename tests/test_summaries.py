@@ -154,7 +154,8 @@ def test_consultation_figures_for_every_type(app: Flask, consultation_id: int) -
         ("p", 1.333, 3, 5), ("q", 1.0, 2, 4), ("r", 0.667, 1, 3)]  # fmt: skip
     years = summary.question("years")
     assert (years.mean, years.median, years.minimum, years.maximum, years.answered) == (30, 30, 10, 50, 5)
-    assert sum(count for _, count in years.histogram) == 5
+    assert sum(count for _, _, count in years.histogram) == 5
+    assert years.histogram[0][:2] == (10, 15) and years.histogram[-1][:2] == (50, 55), "round edges"
     why = summary.question("why")
     assert (why.asked, why.answered, why.not_answered) == (3, 2, 1), "asked only when they follow; one left it empty"
     assert any("road closure" in theme.label for theme in why.themes)

@@ -17,7 +17,7 @@ from campaign.areas.lookup import AreaLookup, InvalidPrefix, normalise_prefix
 from campaign.areas.models import AREA_NAME_MAX, Area, AreaPrefix
 from campaign.db import transaction
 from campaign.errors import DomainError, NotFound, ValidationFailed
-from campaign.exports.safe import spreadsheet_safe
+from campaign.exports.safe import from_spreadsheet, spreadsheet_safe
 from campaign.extensions import db
 from campaign.text import clean_line
 
@@ -79,7 +79,7 @@ def parse_mapping_csv(text: str) -> list[MappingRow]:
             continue
         try:
             prefix = normalise_prefix(cells[0])
-            area = _check_name(cells[1])
+            area = _check_name(from_spreadsheet(cells[1]))
         except InvalidPrefix as error:
             problems.append((f"Line {line}", error.message))
             continue

@@ -24,7 +24,7 @@ from campaign.consultations.service import definition_of
 from campaign.extensions import db
 from campaign.outcomes.models import PetitionUpdate
 from campaign.outcomes.service import updates_for
-from campaign.petitions.models import Petition
+from campaign.petitions.models import Petition, PublicStatus
 from campaign.signing.models import Signature, SignatureState
 from campaign.summaries.charts import progress_chart
 from campaign.summaries.consultations import TEXT_TYPES, QuestionSummary, summarise_consultation
@@ -35,6 +35,7 @@ from campaign.summaries.suppression import THRESHOLD, is_small
 from campaign.summaries.themes import Theme
 
 QUOTES_PER_QUESTION = 8
+PUBLIC = {PublicStatus.OPEN, PublicStatus.CLOSED, PublicStatus.ARCHIVED}
 
 
 @dataclass
@@ -79,6 +80,7 @@ class BriefingContent:
     consultations: list[ConsultationPart] = field(default_factory=list)
     hidden_figures: int = 0
     hidden_themes: int = 0
+    left_out: int = 0  # petitions or consultations no longer public
     area_note: str = ""
     threshold: int = THRESHOLD
 
@@ -107,8 +109,9 @@ def _petition_part(petition: Petition, zone: ZoneInfo, now: datetime) -> Petitio
         areas=areas,
         candidates=candidates_for(petition.id),
         updates=updates_for(petition.id),
-        first=first,
-        last=last,
+        # The first and last dates of a handful of signatures would date those people.
+        first=None if is_small(summary.confirmed_all_time) else first,
+        last=None if is_small(summary.confirmed_all_time) else last,
     )
 
 
@@ -122,6 +125,8 @@ def _consultation_part(consultation: Consultation) -> tuple[ConsultationPart, in
                ConsultationResponse.state == ResponseState.SUBMITTED.value)
     ).one()  # fmt: skip
     key = f"c{consultation.id}-"
+    # A quote placed in an area where only a few people answered would point at one of them.
+    small_areas = {area for area, count in summary.by_area if count < THRESHOLD}
     hidden_themes = 0
     parts = []
     for question in summary.questions:
@@ -130,12 +135,15 @@ def _consultation_part(consultation: Consultation) -> tuple[ConsultationPart, in
         if question.question.type in TEXT_TYPES:
             themes = [theme for theme in question.themes if theme.count >= THRESHOLD]
             hidden_themes += len(question.themes) - len(themes)
-            featured = quotes(consultation.id, definition, question.question.key, lookup, featured_only=True)
+            featured = quotes(consultation.id, definition, question.question.key, lookup, featured_only=True,
+                              unnamed_areas=small_areas)  # fmt: skip
             chosen = featured[:QUOTES_PER_QUESTION]
         figure = question_figure(question, suppress=True, key_prefix=key)
         parts.append(QuestionPart(question, figure, themes, chosen))
     areas = counts_figure("Respondents by area", summary.by_area, summary.total, key=f"{key}areas", suppress=True,
                           label_head="Area", share_of="respondents")  # fmt: skip
+    if is_small(summary.total):
+        first = last = None
     part = ConsultationPart(consultation, summary.total, _count_text(summary.total), areas, parts, first, last)
     return part, hidden_themes
 
@@ -144,8 +152,17 @@ def build_briefing(briefing: Briefing, zone: ZoneInfo, now: datetime) -> Briefin
     organisation = db.session.get_one(Organisation, briefing.organisation_id).name
     content = BriefingContent(briefing, now, organisation, area_note=area_note(briefing.organisation_id))
     for item in briefing.items:
-        if item.petition_id is not None:
-            part = _petition_part(db.session.get_one(Petition, item.petition_id), zone, now)
+        subject: Petition | Consultation = (
+            db.session.get_one(Petition, item.petition_id)
+            if item.petition_id is not None
+            else db.session.get_one(Consultation, item.consultation_id)
+        )
+        if subject.public_status(now) not in PUBLIC:
+            # Taken down, or back in draft since the briefing was made: not for the public any more.
+            content.left_out += 1
+            continue
+        if isinstance(subject, Petition):
+            part = _petition_part(subject, zone, now)
             content.petitions.append(part)
             content.hidden_figures += part.over_time.hidden + part.areas.hidden
         elif item.consultation_id is not None:

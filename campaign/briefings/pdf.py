@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from campaign.errors import DomainError
 
@@ -18,21 +18,24 @@ class PdfUnavailable(DomainError):
     title = "PDF downloads are not available here"
 
 
-def _refuse(url: str, *args: Any, **kwargs: Any) -> NoReturn:
-    # The document is self-contained (charts are inline SVG, the stylesheet is passed in): a briefing
-    # must never make the server fetch anything, wherever a link in it points.
-    raise ValueError(f"not fetched: {url[:80]}")
-
-
 def render_pdf(html: str) -> bytes:
     try:
         from weasyprint import CSS, HTML
+        from weasyprint.urls import URLFetcher, URLFetchingError
     except (ImportError, OSError) as error:  # OSError: the Pango libraries it draws text with are missing
         logger.warning("WeasyPrint cannot run: %s", error)
         raise PdfUnavailable(
             "This server cannot make PDFs (WeasyPrint needs the Pango library). Use the printable page and your "
             "browser's “Print → Save as PDF” instead."
         ) from None
-    document = HTML(string=html, url_fetcher=_refuse)
-    pdf: bytes = document.write_pdf(stylesheets=[CSS(filename=str(STYLESHEET), url_fetcher=_refuse)])
+
+    class NothingFetched(URLFetcher):  # type: ignore[misc]  # WeasyPrint has no type information
+        # The document is self-contained (charts are inline SVG, the stylesheet is passed in): a
+        # briefing must never make the server fetch anything, wherever a link in it points.
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            raise URLFetchingError(f"not fetched: {url[:80]}")
+
+    fetcher = NothingFetched()
+    document = HTML(string=html, url_fetcher=fetcher)
+    pdf: bytes = document.write_pdf(stylesheets=[CSS(filename=str(STYLESHEET), url_fetcher=fetcher)])
     return pdf

@@ -96,16 +96,23 @@ def invite_candidate(organiser: Organiser, petition_id: int, name: str, affiliat
             petition = get_for_organiser(organiser, petition_id, for_update=True)
             if petition.public_status(utcnow()) not in {PublicStatus.OPEN, PublicStatus.CLOSED}:
                 raise InvalidTransition("Candidates can be invited once the petition is open.")
-            taken = db.session.scalar(
-                select(Candidate.id).where(Candidate.petition_id == petition_id,
-                                           func.lower(Candidate.email) == address.lower())
+            existing = db.session.scalar(
+                select(Candidate).where(Candidate.petition_id == petition_id,
+                                        func.lower(Candidate.email) == address.lower()).with_for_update()
             )  # fmt: skip
-            if taken is not None:
+            if existing is not None and existing.removed_at is None:
                 raise ValidationFailed({"email": "A candidate with this email address is already invited"})
-            candidate = Candidate(petition_id=petition_id, name=name, affiliation=affiliation, email=address,
-                                  created_by_id=organiser.id)  # fmt: skip
-            db.session.add(candidate)
-            db.session.flush()
+            if existing is not None:
+                # Invited again after being removed: back on the page, with what they published before.
+                candidate = existing
+                candidate.removed_at = None
+                candidate.name, candidate.affiliation = name, affiliation
+                candidate.link_nonce = new_link_nonce()
+            else:
+                candidate = Candidate(petition_id=petition_id, name=name, affiliation=affiliation, email=address,
+                                      created_by_id=organiser.id)  # fmt: skip
+                db.session.add(candidate)
+                db.session.flush()
             _send_invitation(candidate, petition)
     except IntegrityError:
         raise ValidationFailed({"email": "A candidate with this email address is already invited"}) from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 ROWS_PER_BLOCK = 2000
@@ -32,32 +32,41 @@ def csv_blocks(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Itera
 class LocalTimes:
     """UTC times as local wall-clock text, fast: the zone's offset is looked up once per UTC hour.
 
-    (Offsets only change on the hour in the zones this serves; an export runs through many
-    rows in the same hour, so a million rows need a few thousand zone look-ups, not a million.)
+    (Zones change their offset on the hour, in UTC, apart from a very few; an export runs through
+    many rows in the same hour, so a million rows need a few thousand zone look-ups, not a million.)
     """
 
     def __init__(self, zone: ZoneInfo) -> None:
         self._zone = zone
-        self._hours: dict[tuple[int, int, int, int], str] = {}
-        self._text_hours: dict[str, str] = {}
+        self._offsets: dict[str, timedelta] = {}
+        self._hours: dict[str, str] = {}
+
+    def _offset(self, hour: str) -> timedelta:
+        offset = self._offsets.get(hour)
+        if offset is None:
+            start = datetime.strptime(hour, "%Y-%m-%d %H").replace(tzinfo=UTC)
+            offset = self._offsets[hour] = start.astimezone(self._zone).utcoffset() or timedelta()
+        return offset
 
     def format(self, value: datetime | None) -> str:
         if value is None:
             return ""
-        key = (value.year, value.month, value.day, value.hour)
-        hour = self._hours.get(key)
-        if hour is None:
-            start = datetime(value.year, value.month, value.day, value.hour, tzinfo=UTC)
-            hour = self._hours[key] = start.astimezone(self._zone).strftime("%Y-%m-%d %H")
-        return f"{hour}:{value.minute:02d}:{value.second:02d}"
+        utc = value.astimezone(UTC).replace(microsecond=0, tzinfo=None)
+        return (utc + self._offset(f"{utc:%Y-%m-%d %H}")).strftime("%Y-%m-%d %H:%M:%S")
 
     def format_sqlite_text(self, value: str | None) -> str:
-        """The same for SQLite's stored text ``YYYY-MM-DD HH:MM:SS[.ffffff]`` (naive UTC), without parsing it."""
+        """The same for SQLite's stored text ``YYYY-MM-DD HH:MM:SS[.ffffff]`` (naive UTC)."""
         if not value:
             return ""
-        key_text = value[:13]
-        hour = self._text_hours.get(key_text)
-        if hour is None:
-            start = datetime.strptime(key_text, "%Y-%m-%d %H").replace(tzinfo=UTC)
-            hour = self._text_hours[key_text] = start.astimezone(self._zone).strftime("%Y-%m-%d %H")
-        return hour + value[13:19]
+        offset = self._offset(value[:13])
+        if not offset.seconds % 3600 and not offset.microseconds:
+            # Whole hours (every zone campaign allows): change the hour and keep the text, no parsing.
+            return self._shifted_hour(value[:13], offset) + value[13:19]
+        return (datetime.fromisoformat(value[:19]).replace(tzinfo=UTC) + offset).strftime("%Y-%m-%d %H:%M:%S")
+
+    def _shifted_hour(self, hour: str, offset: timedelta) -> str:
+        shifted = self._hours.get(hour)
+        if shifted is None:
+            start = datetime.strptime(hour, "%Y-%m-%d %H").replace(tzinfo=UTC)
+            shifted = self._hours[hour] = (start + offset).strftime("%Y-%m-%d %H")
+        return shifted

@@ -24,3 +24,10 @@ def spreadsheet_safe(value: str) -> str:
             return value
         return "'" + value
     return value
+
+
+def from_spreadsheet(value: str) -> str:
+    """Undo spreadsheet_safe for text read back from an exported file (so a round trip changes nothing)."""
+    if value.startswith("'") and value[1:] and spreadsheet_safe(value[1:]) == value:
+        return value[1:]
+    return value

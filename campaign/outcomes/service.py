@@ -9,7 +9,7 @@ text, which is added when each is sent (see mail.rendering).
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -33,6 +33,7 @@ from campaign.urls import absolute_url
 logger = logging.getLogger(__name__)
 
 EMAIL_BATCH = 500
+REPEAT_WINDOW = timedelta(minutes=30)
 
 
 def _checked(title: str, body: str) -> tuple[str, str]:
@@ -75,9 +76,18 @@ def publish_update(
     title, body = _checked(title, body)
     now = now or utcnow()
     with transaction():
-        petition = get_for_organiser(organiser, petition_id)
+        petition = get_for_organiser(organiser, petition_id, for_update=True)
         if petition.public_status(now) not in {PublicStatus.OPEN, PublicStatus.CLOSED, PublicStatus.ARCHIVED}:
             raise InvalidTransition("Updates can be published once the petition is open.")
+        # A double click, a resubmitted form or a second tab publishes (and emails) once.
+        repeat = db.session.scalar(
+            select(PetitionUpdate).where(
+                PetitionUpdate.petition_id == petition_id, PetitionUpdate.title == title,
+                PetitionUpdate.body_markdown == body, PetitionUpdate.published_at > now - REPEAT_WINDOW,
+            )
+        )  # fmt: skip
+        if repeat is not None:
+            return repeat
         update = PetitionUpdate(petition_id=petition_id, title=title, body_markdown=body,
                                 body_html=render_markdown(body), published_at=now,
                                 created_by_id=organiser.id)  # fmt: skip
@@ -143,7 +153,11 @@ def fan_out_update_emails(*, batch_size: int = EMAIL_BATCH, max_batches: int = 2
             signers = db.session.execute(
                 select(Signature.id, Signature.email, Signature.name)
                 .where(Signature.petition_id == update.petition_id, Signature.state == SignatureState.CONFIRMED.value,
-                       Signature.notify_progress.is_(True), Signature.id > update.email_cursor)
+                       Signature.notify_progress.is_(True), Signature.id > update.email_cursor,
+                       # Who gets it is settled when it is published: signers confirmed by then. (Someone
+                       # confirming later, with a lower id than the cursor, must not be missed by some
+                       # batches and caught by others.)
+                       Signature.confirmed_at <= update.email_requested_at)
                 .order_by(Signature.id)
                 .limit(batch_size)
             ).all()  # fmt: skip

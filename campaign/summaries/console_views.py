@@ -146,6 +146,8 @@ def quotes(consultation_id: int, question_key: str) -> str | Response:
     problems: dict[int, str] = {}
     if request.method == "POST":
         response_id = request.form.get("response", type=int)
+        if response_id is not None and not 0 < response_id < 2**31:
+            response_id = None  # not a number any response could have
         if not ConfirmForm().validate_on_submit():
             flash("Your form had expired. Please try again.", "error")
         elif response_id is not None:
@@ -162,6 +164,8 @@ def quotes(consultation_id: int, question_key: str) -> str | Response:
                 flash("The quote has been saved.", "success")
                 return redirect(url_for(".quotes", consultation_id=consultation_id, question_key=question_key,
                                         page=page, _anchor=f"quote-{response_id}"))  # fmt: skip
+        else:
+            flash("That answer could not be found. It may have been withdrawn.", "error")
     found = quote_service.quotes(consultation.id, definition, question_key, lookup)
     pages = max((len(found) + QUOTES_PER_PAGE - 1) // QUOTES_PER_PAGE, 1)
     page = min(page, pages)

@@ -71,7 +71,7 @@ class QuestionSummary:
     maximum: float | None = None
     matrix: list[MatrixRow] = field(default_factory=list)
     ranking: list[RankRow] = field(default_factory=list)
-    histogram: list[tuple[str, int]] = field(default_factory=list)
+    histogram: list[tuple[float, float, int]] = field(default_factory=list)  # from, up to (excluded), people
     themes: list[Theme] = field(default_factory=list)
     other_answers: int = 0
 
@@ -254,28 +254,16 @@ def _nice_width(span: float, bins: int) -> float:
     return width * 10
 
 
-def _histogram(values: list[float], *, integer: bool) -> list[tuple[str, int]]:
-    """Counts in bins with round edges (0–9, 10–19...). Edges never come from the data itself:
-    an edge at the lowest or highest answer would give away one person's answer."""
+def _histogram(values: list[float], *, integer: bool) -> list[tuple[float, float, int]]:
+    """(from, up to but not including, people) for bins with round edges (0, 10, 20...). Edges never
+    come from the data itself: an edge at the lowest or highest answer would give away one person's answer."""
     low, high = min(values), max(values)
     width = _nice_width(high - low, HISTOGRAM_BINS)
     if integer:
         width = max(width, 1.0)
     start = math.floor(low / width) * width
     counts: Counter[int] = Counter(int((value - start) // width) for value in values)
-    bins = []
-    for index in range(max(counts) + 1):
-        lower = start + index * width
-        if integer:
-            label = _format(lower) if width == 1 else f"{_format(lower)}–{_format(lower + width - 1)}"
-        else:
-            label = f"{_format(lower)} to under {_format(lower + width)}"
-        bins.append((label, counts[index]))
-    return bins
-
-
-def _format(value: float) -> str:
-    return f"{int(value):,}" if float(value).is_integer() else f"{value:,.2f}"
+    return [(start + index * width, start + (index + 1) * width, counts[index]) for index in range(max(counts) + 1)]
 
 
 def _asked_plan(definition: Definition) -> list[tuple[Condition | None, list[tuple[str, Condition | None]]]]:

@@ -43,17 +43,31 @@ class DateRange:
         return self.start is not None or self.end is not None
 
 
-def parse_date_range(raw_start: str | None, raw_end: str | None) -> tuple[DateRange, dict[str, str]]:
+EARLIEST = date(2000, 1, 1)
+
+
+def parse_date_range(
+    raw_start: str | None, raw_end: str | None, *, today: date | None = None
+) -> tuple[DateRange, dict[str, str]]:
     """Dates typed as YYYY-MM-DD (what a date input sends); problems are keyed by field name."""
+    today = today or datetime.now(UTC).date()
+    latest = today + timedelta(days=366)
     errors: dict[str, str] = {}
     parsed: dict[str, date | None] = {}
     for name, raw in (("start", raw_start), ("end", raw_end)):
-        raw = (raw or "").strip()
+        raw = (raw or "").strip()[:40]
+        parsed[name] = None
+        if not raw:
+            continue
         try:
-            parsed[name] = date.fromisoformat(raw) if raw else None
+            value = date.fromisoformat(raw)
         except ValueError:
             errors[name] = "Enter a real date, for example 2026-11-21"
-            parsed[name] = None
+            continue
+        if not EARLIEST <= value <= latest:
+            errors[name] = f"Enter a date between {EARLIEST:%Y} and next year"
+            continue
+        parsed[name] = value
     start, end = parsed["start"], parsed["end"]
     if start and end and start > end:
         errors["end"] = "The end date must be on or after the start date"

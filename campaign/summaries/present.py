@@ -1,8 +1,10 @@
 """Summaries turned into what a page shows: charts, tables and sentences.
 
 The same code serves the organiser's console (every figure) and briefings for candidates and the
-public (``suppress=True``: any figure from 1 to 4 people hidden, see suppression.py; single
-people's answers such as the lowest and highest number never shown).
+public (``suppress=True``, see suppression.py): counts from 1 to 4 people hidden, with more withheld
+so that totals cannot give them back; no figure about a question fewer than 5 people answered; no
+median below 10 answers; number ranges widened at both ends until each holds 5 people; rank scores
+only for options 5 or more people ranked; and never one person's answer, such as the highest number.
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ from markupsafe import Markup
 
 from campaign.summaries.charts import Bar, Point, Segment, StackedRow, bar_chart, column_chart, stacked_bar_chart
 from campaign.summaries.consultations import QuestionSummary
-from campaign.summaries.suppression import FEWER_THAN, THRESHOLD, hidden_cells, is_small
+from campaign.summaries.suppression import FEWER_THAN, THRESHOLD, hidden_cells, is_small, shown
 
 MIN_ANSWERS = THRESHOLD  # fewer answers than this: nothing about the question is shown when suppressing
+MIN_FOR_MEDIAN = 2 * THRESHOLD
+HIDDEN_NOTE = (f"Figures from fewer than {THRESHOLD} people are not shown, and some larger ones are withheld so "
+               "that they cannot be worked out from the totals.")  # fmt: skip
 
 
 def percent(part: int, whole: int) -> str:
@@ -43,11 +48,7 @@ class Figure:
     table: Table | None
     facts: list[tuple[str, str]] = field(default_factory=list)  # e.g. ("Mean", "3.8 out of 5")
     notes: list[str] = field(default_factory=list)
-    hidden: int = 0  # figures withheld because they came from fewer than THRESHOLD people
-
-
-def _count_text(count: int, hidden: bool) -> str:
-    return FEWER_THAN if hidden else f"{count:,}"
+    hidden: int = 0  # figures not shown, to protect the people behind small numbers
 
 
 def counts_figure(
@@ -60,13 +61,14 @@ def counts_figure(
     bars, table_rows = [], []
     for index, (label, count) in enumerate(rows):
         is_hidden = index in hidden
-        share = "" if is_hidden else percent(count, whole)
-        display = FEWER_THAN if is_hidden else f"{count:,} ({share})"
-        bars.append(Bar(label, None if is_hidden else count, display))
-        table_rows.append([label, _count_text(count, is_hidden), share or "—"])
+        share = "—" if is_hidden else percent(count, whole)
+        bars.append(
+            Bar(label, None if is_hidden else count, shown(count, True) if is_hidden else f"{count:,} ({share})")
+        )
+        table_rows.append([label, shown(count, is_hidden), share])
     head = [label_head, count_head, f"Share{' of ' + share_of if share_of else ''}"]
-    notes = [f"Figures from fewer than {THRESHOLD} people are not shown."] if hidden else []
-    return Figure(bar_chart(title, bars, key=key), Table(title, head, table_rows), notes=notes, hidden=len(hidden))
+    return Figure(bar_chart(title, bars, key=key), Table(title, head, table_rows),
+                  notes=[HIDDEN_NOTE] if hidden else [], hidden=len(hidden))  # fmt: skip
 
 
 def question_figure(summary: QuestionSummary, *, suppress: bool, key_prefix: str = "") -> Figure:
@@ -75,6 +77,10 @@ def question_figure(summary: QuestionSummary, *, suppress: bool, key_prefix: str
     if suppress and summary.answered < MIN_ANSWERS:
         return Figure(None, None, notes=[f"Fewer than {THRESHOLD} people answered this question, so its figures "
                                          "are not shown."], hidden=1)  # fmt: skip
+    if suppress and question.type == "postcode":
+        # The same people as "Respondents by area": a second breakdown, hidden differently, could be
+        # set against the first to work out what either hides.
+        return Figure(None, None, notes=["Where respondents live is shown once, under “Respondents by area”."])
     if question.type in {"single_choice", "yes_no", "likert", "multiple_choice", "postcode"}:
         rows = [(count.label, count.count) for count in summary.counts]
         figure = counts_figure(question.label, rows, summary.answered, key=key, suppress=suppress,
@@ -84,9 +90,10 @@ def question_figure(summary: QuestionSummary, *, suppress: bool, key_prefix: str
             figure.notes.append("People could choose more than one answer, so shares add up to more than 100%.")
         if question.type == "likert" and summary.mean is not None:
             points = len(question.scale)
-            figure.facts += [("Average", f"{summary.mean:.1f} out of {points} (1 = {question.scale[0]}, "
-                                         f"{points} = {question.scale[-1]})"),
-                             ("Median", f"{summary.median:g}")]  # fmt: skip
+            figure.facts.append(("Average", f"{summary.mean:.1f} out of {points} (1 = {question.scale[0]}, "
+                                            f"{points} = {question.scale[-1]})"))  # fmt: skip
+            if not suppress or summary.answered >= MIN_FOR_MEDIAN:
+                figure.facts.append(("Median", f"{summary.median:g}"))
         return figure
     if question.type == "matrix":
         return _matrix_figure(summary, key, suppress=suppress)
@@ -101,7 +108,6 @@ def _matrix_figure(summary: QuestionSummary, key: str, *, suppress: bool) -> Fig
     question = summary.question
     scale = list(question.scale)
     stacked, table_rows = [], []
-    notes: list[str] = []
     withheld = 0
     for row in summary.matrix:
         if suppress and row.answered < MIN_ANSWERS:
@@ -110,55 +116,94 @@ def _matrix_figure(summary: QuestionSummary, key: str, *, suppress: bool) -> Fig
             table_rows.append([row.label, *(["—"] * len(scale)), FEWER_THAN])
             continue
         hidden = hidden_cells(list(row.counts)) if suppress else set()
+        withheld += len(hidden)
         segments = [Segment(category, None if i in hidden else 100 * count / row.answered if row.answered else 0,
                             "—" if i in hidden else percent(count, row.answered))
                     for i, (category, count) in enumerate(zip(scale, row.counts, strict=True))]  # fmt: skip
         stacked.append(StackedRow(row.label, segments, f"n = {row.answered:,}"))
-        cells = [FEWER_THAN if i in hidden else f"{count:,} ({percent(count, row.answered)})"
+        cells = [shown(count, True) if i in hidden else f"{count:,} ({percent(count, row.answered)})"
                  for i, count in enumerate(row.counts)]  # fmt: skip
         table_rows.append([row.label, *cells, f"{row.answered:,}"])
-        withheld += len(hidden)
-    if withheld:
-        notes = [f"Figures from fewer than {THRESHOLD} people are not shown."]
     chart = stacked_bar_chart(question.label, stacked, scale, key=key)
-    return Figure(chart, Table(question.label, ["Statement", *scale, "Answered"], table_rows), notes=notes,
-                  hidden=withheld)  # fmt: skip
+    return Figure(chart, Table(question.label, ["Statement", *scale, "Answered"], table_rows),
+                  notes=[HIDDEN_NOTE] if withheld else [], hidden=withheld)  # fmt: skip
 
 
 def _ranking_figure(summary: QuestionSummary, key: str, *, suppress: bool) -> Figure:
     question = summary.question
     places = question.top or len(question.options)
-    firsts = [row.first for row in summary.ranking]
-    hidden = hidden_cells(firsts) if suppress else set()
-    bars = [Bar(row.label, row.score, f"{row.score:.2f}") for row in summary.ranking]
-    table_rows = [[row.label, f"{row.score:.2f}", _count_text(row.first, i in hidden),
-                   _count_text(row.ranked, suppress and is_small(row.ranked))]
-                  for i, row in enumerate(summary.ranking)]  # fmt: skip
+    hidden_firsts = hidden_cells([row.first for row in summary.ranking]) if suppress else set()
+    bars, table_rows = [], []
+    withheld = len(hidden_firsts)
+    for index, row in enumerate(summary.ranking):
+        # A score from a handful of rankings says what those few people did.
+        few = suppress and is_small(row.ranked)
+        withheld += few
+        score = "—" if few else f"{row.score:.2f}"
+        bars.append(Bar(row.label, None if few else row.score, FEWER_THAN + " ranked it" if few else score))
+        table_rows.append([row.label, score, shown(row.first, index in hidden_firsts),
+                           FEWER_THAN if few else f"{row.ranked:,}"])  # fmt: skip
     chart = bar_chart(question.label, bars, key=key, maximum=float(places))
     notes = [f"Rank score: the average points each option got, where a first place scores {places}, "
              f"a second {places - 1}, and so on; not ranking it scores 0 (highest possible: {places})."]  # fmt: skip
-    withheld = len(hidden) + sum(1 for row in summary.ranking if suppress and is_small(row.ranked))
+    if withheld:
+        notes.append(HIDDEN_NOTE)
     return Figure(chart, Table(question.label, ["Option", "Rank score", "Ranked first", "Ranked at all"], table_rows),
                   notes=notes, hidden=withheld)  # fmt: skip
 
 
+def _number(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _range_label(lower: float | None, upper: float | None, integer: bool) -> str:
+    if lower is None and upper is not None:
+        return f"under {_number(upper)}"
+    if upper is None and lower is not None:
+        return f"{_number(lower)} or more"
+    if lower is None or upper is None:  # unreachable: one end is always given
+        return ""
+    if integer:
+        return _number(lower) if upper - lower == 1 else f"{_number(lower)}–{_number(upper - 1)}"
+    return f"{_number(lower)} to under {_number(upper)}"
+
+
+def _widened(bins: list[tuple[float, float, int]]) -> list[tuple[float | None, float | None, int]]:
+    """Merge the end ranges into "under X" and "X or more" until each holds THRESHOLD people:
+    a range at either end with one person in it would say roughly what the lowest or highest answer was."""
+    merged: list[tuple[float | None, float | None, int]] = list(bins)
+    while len(merged) > 1 and merged[0][2] < THRESHOLD:
+        first, second = merged[0], merged[1]
+        merged[:2] = [(None, second[1], first[2] + second[2])]
+    while len(merged) > 1 and merged[-1][2] < THRESHOLD:
+        before, last = merged[-2], merged[-1]
+        merged[-2:] = [(before[0], None, before[2] + last[2])]
+    if len(merged) > 1:
+        merged[0] = (None, merged[0][1], merged[0][2])
+        merged[-1] = (merged[-1][0], None, merged[-1][2])
+    return merged
+
+
 def _number_figure(summary: QuestionSummary, key: str, *, suppress: bool) -> Figure:
+    integer = summary.question.integer
     facts: list[tuple[str, str]] = []
-    if summary.mean is not None and summary.median is not None:
-        facts += [("Average", f"{summary.mean:,.2f}".rstrip("0").rstrip(".")), ("Median", f"{summary.median:,g}")]
+    if summary.mean is not None:
+        facts.append(("Average", _number(round(summary.mean, 1) if suppress else summary.mean)))
+    if summary.median is not None and (not suppress or summary.answered >= MIN_FOR_MEDIAN):
+        facts.append(("Median", _number(summary.median)))
     if not suppress and summary.minimum is not None and summary.maximum is not None:
         # One person's answer each: never shown outside the console.
-        facts += [("Lowest", f"{summary.minimum:,g}"), ("Highest", f"{summary.maximum:,g}")]
-    figure = counts_figure(summary.question.label, summary.histogram, summary.answered, key=key, suppress=suppress,
+        facts += [("Lowest", _number(summary.minimum)), ("Highest", _number(summary.maximum))]
+    ranges = _widened(summary.histogram) if suppress else summary.histogram
+    rows = [(_range_label(lower, upper, integer), count) for lower, upper, count in ranges]
+    figure = counts_figure(summary.question.label, rows, summary.answered, key=key, suppress=suppress,
                            label_head="Range", share_of="those who answered")  # fmt: skip
     figure.facts = facts
     return figure
 
 
-def over_time_figure(
-    title: str, days: Sequence[tuple[date, int]], *, key: str, suppress: bool
-) -> Figure:  # fmt: skip
-    """Daily columns for the console; weekly (weeks starting Monday) with small weeks hidden when suppressing."""
+def over_time_figure(title: str, days: Sequence[tuple[date, int]], *, key: str, suppress: bool) -> Figure:
+    """Daily columns for the console; weekly bars (weeks starting Monday) with small weeks hidden when suppressing."""
     if not suppress:
         points = [Point(f"{day.day} {day:%b}", count) for day, count in days]
         rows = [[f"{day.day} {day:%B %Y}", f"{count:,}"] for day, count in days]
@@ -168,14 +213,12 @@ def over_time_figure(
     for day, count in days:
         start = day - timedelta(days=day.weekday())
         weeks[start] = weeks.get(start, 0) + count
-    points, rows = [], []
-    for start, count in sorted(weeks.items()):
-        small = is_small(count)
-        points.append(Point(f"{start.day} {start:%b}", 0 if small else count))
-        rows.append([f"Week of {start.day} {start:%B %Y}", FEWER_THAN if small else f"{count:,}"])
-    notes = [f"Weeks with fewer than {THRESHOLD} signatures are drawn as zero."] if any(
-        is_small(count) for count in weeks.values()
-    ) else []  # fmt: skip
-    chart = column_chart(title, points, key=key, y_label="Signatures")
-    withheld = sum(1 for count in weeks.values() if is_small(count))
-    return Figure(chart, Table(title, ["Week", "Signatures"], rows), notes=notes, hidden=withheld)
+    ordered = sorted(weeks.items())
+    hidden = hidden_cells([count for _, count in ordered])
+    bars, rows = [], []
+    for index, (start, count) in enumerate(ordered):
+        label = f"Week of {start.day} {start:%B %Y}"
+        bars.append(Bar(label, None if index in hidden else count, shown(count, index in hidden)))
+        rows.append([label, shown(count, index in hidden)])
+    return Figure(bar_chart(title, bars, key=key), Table(title, ["Week", "Signatures"], rows),
+                  notes=[HIDDEN_NOTE] if hidden else [], hidden=len(hidden))  # fmt: skip

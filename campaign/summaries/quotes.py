@@ -65,6 +65,11 @@ def attribution(consent: str | None, name: str, area: str | None) -> str:
     return f"{name}{place}" if consent == Consent.NAMED.value else f"A respondent{place}"
 
 
+def _area(lookup: AreaLookup, postcode: str | None, unnamed: frozenset[str] | set[str]) -> str | None:
+    area = lookup.area_of(postcode) if postcode else None
+    return None if area in unnamed else area
+
+
 def text_questions(definition: Definition) -> list[str]:
     return [question.key for _, question in definition.questions() if question.type in TEXT_TYPES]
 
@@ -76,6 +81,7 @@ def quotes(
     lookup: AreaLookup,
     *,
     featured_only: bool = False,
+    unnamed_areas: frozenset[str] | set[str] = frozenset(),
 ) -> list[Quote]:
     """Every quotable answer to one text question, oldest first."""
     if question_key not in text_questions(definition):
@@ -104,7 +110,7 @@ def quotes(
             question_key=question_key,
             text=choice.text if edited and choice is not None and choice.text is not None else automatic,
             automatic=automatic,
-            attribution=attribution(consent, name, lookup.area_of(postcode) if postcode else None),
+            attribution=attribution(consent, name, _area(lookup, postcode, unnamed_areas)),
             featured=featured,
             edited=edited,
             submitted_at=submitted_at,
@@ -119,11 +125,13 @@ def save_quote(
     """Keep the organiser's redaction (None: the automatic one) and whether the quote is featured."""
     with transaction():
         row = db.session.execute(
-            select(ConsultationResponse.answers, ConsultationResponse.consent).where(
+            select(ConsultationResponse.answers, ConsultationResponse.consent)
+            .where(
                 ConsultationResponse.id == response_id,
                 ConsultationResponse.consultation_id == consultation_id,
                 ConsultationResponse.state == ResponseState.SUBMITTED.value,
             )
+            .with_for_update()  # two saves of one quote at once: the second waits, then updates
         ).one_or_none()
         answer = json.loads(row.answers or "{}").get("answers", {}).get(question_key) if row else None
         if row is None or not isinstance(answer, str) or row.consent not in {Consent.NAMED, Consent.ANONYMOUS}:
