@@ -60,6 +60,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = load_or_create_secret_key(instance_path)
 
     _configure_logging(app)
+    from campaign.api.fastpath import CountFastPath
+
+    app.wsgi_app = CountFastPath(app.wsgi_app, lambda: float(app.config["HOT_CACHE_SECONDS"]))  # type: ignore[method-assign]
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
@@ -108,6 +111,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from campaign.accounts import views as accounts
+    from campaign.api import docs as api_docs
     from campaign.api import views as api
     from campaign.areas import console_views as areas_console
     from campaign.briefings import console_views as briefings_console
@@ -117,6 +121,8 @@ def _register_blueprints(app: Flask) -> None:
     from campaign.console import views as console
     from campaign.consultations import console_views as consultations_console
     from campaign.consultations import views as consultations
+    from campaign.embed import console_views as embed_console
+    from campaign.embed import views as embed
     from campaign.outcomes import console_views as outcomes_console
     from campaign.outcomes import views as outcomes
     from campaign.petitions import console_views as petitions_console
@@ -138,7 +144,10 @@ def _register_blueprints(app: Flask) -> None:
         summaries_console.console_bp,
         briefings.bp,
         briefings_console.console_bp,
+        embed.bp,
+        embed_console.console_bp,
         api.bp,
+        api_docs.bp,
         accounts.bp,
         accounts.console_bp,
         console.bp,

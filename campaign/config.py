@@ -186,6 +186,7 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
         "VERIFIED_IDENTITY_MINUTES", environ.get("VERIFIED_IDENTITY_MINUTES", "120"), minimum=1
     )
     config["SIGN_RATE_LIMIT"] = environ.get("SIGN_RATE_LIMIT") or "60 per minute;1000 per hour"
+    config["API_RATE_LIMIT"] = environ.get("API_RATE_LIMIT") or "600 per minute"
 
     config["RATELIMIT_STORAGE_URI"] = "memory://"
     config["RATELIMIT_HEADERS_ENABLED"] = True

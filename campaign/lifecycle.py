@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import update
+from sqlalchemy import and_, or_, update
 
 from campaign.errors import ValidationFailed
 from campaign.extensions import db
@@ -52,3 +52,18 @@ def close_due(model: Any, now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+PUBLIC_STATES = ("open", "closed", "archived")
+
+
+def in_public_state(model: Any, state: str, now: datetime) -> Any:
+    """SQL for "publicly ``state`` at ``now``" (open, closed, archived, or "all" three) on a model with a lifecycle."""
+    open_now_ = and_(model.state == "open", or_(model.opens_at.is_(None), model.opens_at <= now),
+                     or_(model.closes_at.is_(None), model.closes_at > now))  # fmt: skip
+    closed = or_(model.state == "closed", and_(model.state == "open", model.closes_at <= now))
+    archived = model.state == "archived"
+    conditions = {"open": open_now_, "closed": closed, "archived": archived}
+    if state == "all":
+        return or_(*conditions.values())
+    return conditions[state]

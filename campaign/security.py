@@ -42,7 +42,7 @@ def is_public(view: Callable[..., Any]) -> bool:
 
 # Paths whose responses never depend on who is asking: no session is opened for them, so
 # they cost less and carry no ``Vary: Cookie`` that would split every shared cache.
-SESSIONLESS_PREFIXES = ("/api/", "/static/")
+SESSIONLESS_PREFIXES = ("/api/", "/static/", "/embed/", "/oembed", "/widget.js")
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -83,7 +83,8 @@ def _set_security_headers(response: Response) -> Response:
     # Embed routes set their own frame-ancestors; everything else refuses framing.
     if "Content-Security-Policy" not in headers:
         headers.extend((("Content-Security-Policy", CONTENT_SECURITY_POLICY), ("X-Frame-Options", "DENY")))
-    headers.extend(_COMMON_HEADERS)
+    for name, value in _COMMON_HEADERS:
+        headers.setdefault(name, value)  # a view's own choice (a briefing's no-referrer, say) stands
     if "Cache-Control" not in headers and session.accessed:
         # Anything that looked at the session may be someone's own: never for a shared cache.
         headers["Cache-Control"] = "private"

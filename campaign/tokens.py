@@ -17,6 +17,7 @@ class TokenPurpose(enum.StrEnum):
     CANDIDATE_RESPONSE = "candidate-response"
     STOP_PROGRESS_EMAILS = "stop-progress-emails"
     READ_BRIEFING = "read-briefing"
+    EMBEDDED_SIGN_FORM = "embedded-sign-form"
 
 
 class TokenInvalid(DomainError):

@@ -178,3 +178,4 @@ def backend(database_url: str) -> str:
 
 
 from tests.briefing_helpers import briefing_parts  # noqa: E402, F401 - a fixture for every test module
+from tests.browser import browser  # noqa: E402, F401 - Chromium, for the browser tests

@@ -43,10 +43,13 @@ class Server:
 
 
 @contextlib.contextmanager
-def running_server(env: dict[str, str], *, workers: int = 1, worker: bool = False) -> Iterator[Server]:
-    """Start `campaign serve` on a free port and wait until it answers; stop it afterwards."""
-    port = free_port()
-    command = [sys.executable, "-m", "campaign", "serve", "--port", str(port), "--workers", str(workers)]
+def running_server(
+    env: dict[str, str], *, workers: int = 1, worker: bool = False, port: int | None = None, threads: int = 1
+) -> Iterator[Server]:
+    """Start `campaign serve` on a free port (or ``port``) and wait until it answers; stop it afterwards."""
+    port = port or free_port()
+    command = [sys.executable, "-m", "campaign", "serve", "--port", str(port), "--workers", str(workers),
+               "--threads", str(threads)]  # fmt: skip
     if not worker:
         command.append("--no-worker")
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -14,7 +14,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 
 from campaign.accounts.models import Organiser
 from campaign.console import current_organiser, make_console_blueprint
-from campaign.consultations import builder, service
+from campaign.consultations import builder, results, service
 from campaign.consultations.answers import offered_questions
 from campaign.consultations.definition import QUESTION_TYPES, TYPE_NAMES
 from campaign.consultations.documents import definition_json
@@ -386,3 +386,20 @@ def delete(consultation_id: int, what: str, key: str) -> str | Response:
         return redirect(url_for(".detail", consultation_id=consultation_id) + "#questions")
     return render_template("console/consultations/delete.html", consultation=consultation, item=item, what=what,
                            form=form)  # fmt: skip
+
+
+@console_bp.route("/<id:consultation_id>/results/<any(publish, withdraw):action>", methods=["POST"])
+def change_results(consultation_id: int, action: str) -> Response:
+    if not ConfirmForm().validate_on_submit():
+        flash("Your form had expired. Please try again.", "error")
+    else:
+        try:
+            if action == "publish":
+                results.publish_results(current_organiser(), consultation_id)
+                flash("The results are published, with any figure from fewer than 5 people hidden.", "success")
+            else:
+                results.withdraw_results(current_organiser(), consultation_id)
+                flash("The results are no longer published.", "success")
+        except DomainError as error:
+            flash(error.message, "error")
+    return redirect(url_for(".detail", consultation_id=consultation_id))

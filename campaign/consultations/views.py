@@ -15,6 +15,7 @@ from campaign.consultations.definition import Definition, Section
 from campaign.consultations.forms import StartForm
 from campaign.consultations.models import Consent, Consultation, ConsultationResponse, ResponseState
 from campaign.consultations.responding import Respondent, Working
+from campaign.consultations.results import published_summary
 from campaign.consultations.service import (
     answering_facts,
     definition_of,
@@ -28,6 +29,8 @@ from campaign.forms import ConfirmForm, apply_errors
 from campaign.identity import VerifiedIdentity
 from campaign.petitions.models import PublicStatus
 from campaign.security import public
+from campaign.summaries.present import counts_figure, question_figure
+from campaign.summaries.suppression import shown
 from campaign.tokens import TokenExpired, TokenInvalid
 from campaign.verified import remember_identity, verified_identity
 
@@ -351,3 +354,17 @@ def done(slug: str) -> str:
         consultation=consultation,
         petition=petition if petition is not None and petition.public_status(now) == PublicStatus.OPEN else None,
     )
+
+
+@bp.route("/consultations/<slug:slug>/results")
+@public
+def results(slug: str) -> str:
+    """The published results: every question's figures, with small numbers hidden, as in a briefing."""
+    now = utcnow()
+    consultation = get_public_consultation(slug, now)
+    summary = published_summary(consultation)
+    figures = {q.question.key: question_figure(q, suppress=True) for q in summary.questions}
+    areas = counts_figure("Respondents by area", summary.by_area, summary.total, key="areas", suppress=True,
+                          label_head="Area", share_of="respondents")  # fmt: skip
+    return render_template("consultations/results.html", consultation=consultation, summary=summary,
+                           figures=figures, areas=areas, total=shown(summary.total), now=now)  # fmt: skip

@@ -83,6 +83,8 @@ class Petition(Base):
     # Identifies the filled-in form that created the petition, so a double submit
     # cannot create it twice.
     submission_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Sites allowed to frame the widget, one origin a line ("https://example.org"); empty: any site.
+    embed_origins: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     opened_at: Mapped[datetime | None]

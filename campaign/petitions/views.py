@@ -74,6 +74,7 @@ def render_petition_page(
         positions=POSITION_LABELS,
         updates=updates_for(petition.id),
         canonical_url=url,
+        oembed_url=absolute_url("embed.oembed", url=url, format="json"),
         share_links=share_links(url, petition.title, petition.summary),
         sign_form=sign_form,
         identity=identity,

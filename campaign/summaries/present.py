@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from campaign.summaries.charts import Bar, Point, Segment, StackedRow, bar_chart, column_chart, stacked_bar_chart
 from campaign.summaries.consultations import QuestionSummary
-from campaign.summaries.suppression import FEWER_THAN, THRESHOLD, hidden_cells, is_small, shown
+from campaign.summaries.suppression import FEWER_THAN, THRESHOLD, hidden_cells, is_small, shown, widened_ranges
 
 MIN_ANSWERS = THRESHOLD  # fewer answers than this: nothing about the question is shown when suppressing
 MIN_FOR_MEDIAN = 2 * THRESHOLD
@@ -168,22 +168,6 @@ def _range_label(lower: float | None, upper: float | None, integer: bool) -> str
     return f"{_number(lower)} to under {_number(upper)}"
 
 
-def _widened(bins: list[tuple[float, float, int]]) -> list[tuple[float | None, float | None, int]]:
-    """Merge the end ranges into "under X" and "X or more" until each holds THRESHOLD people:
-    a range at either end with one person in it would say roughly what the lowest or highest answer was."""
-    merged: list[tuple[float | None, float | None, int]] = list(bins)
-    while len(merged) > 1 and merged[0][2] < THRESHOLD:
-        first, second = merged[0], merged[1]
-        merged[:2] = [(None, second[1], first[2] + second[2])]
-    while len(merged) > 1 and merged[-1][2] < THRESHOLD:
-        before, last = merged[-2], merged[-1]
-        merged[-2:] = [(before[0], None, before[2] + last[2])]
-    if len(merged) > 1:
-        merged[0] = (None, merged[0][1], merged[0][2])
-        merged[-1] = (merged[-1][0], None, merged[-1][2])
-    return merged
-
-
 def _number_figure(summary: QuestionSummary, key: str, *, suppress: bool) -> Figure:
     integer = summary.question.integer
     facts: list[tuple[str, str]] = []
@@ -194,7 +178,7 @@ def _number_figure(summary: QuestionSummary, key: str, *, suppress: bool) -> Fig
     if not suppress and summary.minimum is not None and summary.maximum is not None:
         # One person's answer each: never shown outside the console.
         facts += [("Lowest", _number(summary.minimum)), ("Highest", _number(summary.maximum))]
-    ranges = _widened(summary.histogram) if suppress else summary.histogram
+    ranges = widened_ranges(summary.histogram) if suppress else summary.histogram
     rows = [(_range_label(lower, upper, integer), count) for lower, upper, count in ranges]
     figure = counts_figure(summary.question.label, rows, summary.answered, key=key, suppress=suppress,
                            label_head="Range", share_of="those who answered")  # fmt: skip

@@ -62,3 +62,19 @@ def shown(count: int, hidden: bool = False) -> str:
     if is_small(count):
         return FEWER_THAN
     return WITHHELD if hidden else f"{count:,}"
+
+
+def widened_ranges(bins: list[tuple[float, float, int]]) -> list[tuple[float | None, float | None, int]]:
+    """Merge the end ranges into "under X" and "X or more" until each holds THRESHOLD people:
+    a range at either end with one person in it would say roughly what the lowest or highest answer was."""
+    merged: list[tuple[float | None, float | None, int]] = list(bins)
+    while len(merged) > 1 and merged[0][2] < THRESHOLD:
+        first, second = merged[0], merged[1]
+        merged[:2] = [(None, second[1], first[2] + second[2])]
+    while len(merged) > 1 and merged[-1][2] < THRESHOLD:
+        before, last = merged[-2], merged[-1]
+        merged[-2:] = [(before[0], None, before[2] + last[2])]
+    if len(merged) > 1:
+        merged[0] = (None, merged[0][1], merged[0][2])
+        merged[-1] = (merged[-1][0], None, merged[-1][2])
+    return merged

@@ -88,11 +88,41 @@
     var input = document.getElementById(button.getAttribute("data-copy-target"));
     if (!input || !navigator.clipboard) return;
     button.hidden = false;
+    var label = button.textContent;
     button.addEventListener("click", function () {
       navigator.clipboard.writeText(input.value).then(function () {
-        button.textContent = "Link copied";
-        window.setTimeout(function () { button.textContent = "Copy link"; }, 3000);
+        button.textContent = "Copied";
+        window.setTimeout(function () { button.textContent = label; }, 3000);
       });
     });
+  });
+
+  // The widget builder: the preview and the snippets follow the options as they change.
+  document.querySelectorAll("[data-widget-builder]").forEach(function (form) {
+    var preview = document.querySelector("[data-widget-preview]");
+    var snippets = document.querySelectorAll("[data-widget-snippet]");
+    var base = form.getAttribute("data-embed-url");
+    function update() {
+      var accent = form.querySelector("[name=accent]").value.replace("#", "");
+      var compact = form.querySelector("[name=compact]").checked;
+      var query = ["accent=" + accent].concat(compact ? ["compact=1"] : []).join("&");
+      if (preview) { preview.src = base + "?" + query; }
+      snippets.forEach(function (snippet) {
+        snippet.value = snippet.value
+          .replace(/\?accent=[0-9a-f]{6}((&amp;|&)compact=1)?/, "?" + query.replace("&", "&amp;"))
+          .replace(/ data-accent="[0-9a-f]{6}"( data-compact="1")?/, ' data-accent="' + accent + '"' + (compact ? ' data-compact="1"' : ""));
+      });
+    }
+    form.addEventListener("change", update);
+    form.addEventListener("input", update);
+  });
+  // A preview frame of the widget tells its height, like on any other site.
+  window.addEventListener("message", function (event) {
+    var preview = document.querySelector("[data-widget-preview]");
+    if (!preview || event.origin !== window.location.origin || event.source !== preview.contentWindow) return;
+    var height = Number(event.data && event.data.height);
+    if (event.data.type === "campaign-widget:resize" && height > 50 && height < 5000) {
+      preview.style.height = Math.ceil(height) + "px";
+    }
   });
 })();
