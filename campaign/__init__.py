@@ -123,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
     from campaign.consultations import views as consultations
     from campaign.embed import console_views as embed_console
     from campaign.embed import views as embed
+    from campaign.integrity import console_views as integrity_console
     from campaign.outcomes import console_views as outcomes_console
     from campaign.outcomes import views as outcomes
     from campaign.petitions import console_views as petitions_console
@@ -146,6 +147,7 @@ def _register_blueprints(app: Flask) -> None:
         briefings_console.console_bp,
         embed.bp,
         embed_console.console_bp,
+        integrity_console.console_bp,
         api.bp,
         api_docs.bp,
         accounts.bp,

@@ -15,6 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from limits import parse_many
+
 logger = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -145,7 +147,7 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
     config["SESSION_LIFETIME_HOURS"] = parse_int(
         "SESSION_LIFETIME_HOURS", environ.get("SESSION_LIFETIME_HOURS", "12"), minimum=1
     )
-    config["LOGIN_RATE_LIMIT_PER_IP"] = environ.get("LOGIN_RATE_LIMIT_PER_IP") or "20 per minute;200 per hour"
+    config["LOGIN_RATE_LIMIT_PER_IP"] = _limit(environ, "LOGIN_RATE_LIMIT_PER_IP", "20 per minute;200 per hour")
     config["LOGIN_MAX_FAILURES"] = parse_int("LOGIN_MAX_FAILURES", environ.get("LOGIN_MAX_FAILURES", "5"), minimum=1)
     config["LOGIN_LOCKOUT_MINUTES"] = parse_int(
         "LOGIN_LOCKOUT_MINUTES", environ.get("LOGIN_LOCKOUT_MINUTES", "15"), minimum=1
@@ -185,15 +187,42 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
     config["VERIFIED_IDENTITY_MINUTES"] = parse_int(
         "VERIFIED_IDENTITY_MINUTES", environ.get("VERIFIED_IDENTITY_MINUTES", "120"), minimum=1
     )
-    config["SIGN_RATE_LIMIT"] = environ.get("SIGN_RATE_LIMIT") or "60 per minute;1000 per hour"
-    config["API_RATE_LIMIT"] = environ.get("API_RATE_LIMIT") or "600 per minute"
+    # Abuse limits (docs/abuse.md). Over these, signatures are kept but held back silently...
+    config["SIGN_LIMIT_PER_IP"] = _limit(environ, "SIGN_LIMIT_PER_IP", "20 per minute;200 per hour")
+    config["SIGN_LIMIT_PER_DOMAIN"] = _limit(environ, "SIGN_LIMIT_PER_DOMAIN", "30 per 10 minutes;300 per day")
+    config["SIGN_LIMIT_PER_PETITION"] = _limit(environ, "SIGN_LIMIT_PER_PETITION", "5000 per minute")
+    # ...and over these (per client address) requests are refused with a 429 page.
+    config["SIGN_RATE_LIMIT"] = _limit(environ, "SIGN_RATE_LIMIT", "60 per minute;1000 per hour")
+    config["RESPOND_RATE_LIMIT"] = _limit(environ, "RESPOND_RATE_LIMIT", "30 per minute;300 per hour")
+    config["CONFIRM_RATE_LIMIT"] = _limit(environ, "CONFIRM_RATE_LIMIT", "30 per minute;300 per hour")
+    config["IP_HASH_RETENTION_DAYS"] = parse_int(
+        "IP_HASH_RETENTION_DAYS", environ.get("IP_HASH_RETENTION_DAYS", "30"), minimum=1
+    )
+    config["TRENDING_THRESHOLD"] = parse_int("TRENDING_THRESHOLD", environ.get("TRENDING_THRESHOLD", "10"), minimum=2)
+    config["API_RATE_LIMIT"] = _limit(environ, "API_RATE_LIMIT", "600 per minute")
 
     config["RATELIMIT_STORAGE_URI"] = "memory://"
+    # When the limit storage (Redis) is down, limits are kept in each process until it is back:
+    # people can still sign and log in, and limits still hold per instance (docs/abuse.md).
+    config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
+    config["RATELIMIT_SWALLOW_ERRORS"] = True
     config["RATELIMIT_HEADERS_ENABLED"] = True
     for name, raw in environ.items():
         if name.startswith("RATELIMIT_"):
             config[name] = _ratelimit_value(name, raw)
     return config
+
+
+def _limit(environ: Mapping[str, str], name: str, default: str) -> str:
+    """A rate limit setting such as ``20 per minute;200 per hour``, checked now rather than on first use."""
+    value = (environ.get(name) or default).strip()
+    try:
+        parsed = parse_many(value)
+    except ValueError:
+        parsed = []
+    if not parsed:
+        raise ConfigError(f"{name} {value!r} is not a rate limit; write it like '20 per minute;200 per hour'")
+    return value
 
 
 def apply_fixed_settings(config: dict[str, Any]) -> None:

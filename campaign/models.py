@@ -7,6 +7,7 @@ from campaign.areas.models import Area, AreaPrefix
 from campaign.briefings.models import Briefing, BriefingItem
 from campaign.candidates.models import Candidate, CandidateStatement
 from campaign.consultations.models import Consultation, ConsultationResponse, WordingChange
+from campaign.integrity.models import BlockedAddress, EmailDomainRule, Invalidation
 from campaign.mail.models import OutboxMessage
 from campaign.outcomes.models import PetitionUpdate
 from campaign.petitions.models import Petition
@@ -16,12 +17,15 @@ from campaign.summaries.models import QuoteChoice
 __all__ = [
     "Area",
     "AreaPrefix",
+    "BlockedAddress",
     "Briefing",
     "BriefingItem",
     "Candidate",
     "CandidateStatement",
     "Consultation",
     "ConsultationResponse",
+    "EmailDomainRule",
+    "Invalidation",
     "LoginThrottle",
     "Organisation",
     "Organiser",

@@ -31,6 +31,8 @@ class Job:
 
 def default_jobs(app: Flask) -> list[Job]:
     from campaign.consultations.service import close_due_consultations
+    from campaign.integrity.invalidations import continue_unfinished
+    from campaign.integrity.service import purge_expired_ip_hashes
     from campaign.mail.service import deliver_all_due_mail
     from campaign.outcomes.service import fan_out_update_emails
     from campaign.petitions.service import close_due_petitions
@@ -50,6 +52,8 @@ def default_jobs(app: Flask) -> list[Job]:
         Job("close due petitions", close_due_petitions, every_seconds=max(interval, 5.0)),
         Job("close due consultations", close_due_consultations, every_seconds=max(interval, 5.0)),
         Job("email petition updates", fan_out_update_emails, every_seconds=interval),
+        Job("carry on invalidations", continue_unfinished, every_seconds=max(interval, 2.0)),
+        Job("forget old client addresses", purge_expired_ip_hashes, every_seconds=3600.0),
     ]
 
 

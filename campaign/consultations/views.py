@@ -52,7 +52,7 @@ def _remember(consultation_id: int, respondent: Respondent) -> None:
 
 
 def _start_limit() -> str:
-    return str(current_app.config["SIGN_RATE_LIMIT"])
+    return str(current_app.config["RESPOND_RATE_LIMIT"])
 
 
 def _render_intro(consultation: Consultation, now: datetime, form: StartForm | None = None) -> str:

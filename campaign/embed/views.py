@@ -21,6 +21,7 @@ from campaign.errors import NotFound, ValidationFailed
 from campaign.extensions import csrf, limiter
 from campaign.forms import apply_errors
 from campaign.hotcache import hot_cache, hot_cache_seconds
+from campaign.net import client_address
 from campaign.petitions.models import Petition, PublicStatus
 from campaign.petitions.service import get_public_petition
 from campaign.security import public
@@ -132,7 +133,10 @@ def sign(slug: str) -> BaseResponse:
     if request.form.get("website", "").strip():
         return redirect(_sent_url(slug))  # a bot: it sees what a person would
     try:
-        signing.sign_petition(slug, signing.SignatureRequest.from_form(request.form), verified_email=None, now=now)
+        signing.sign_petition(
+            slug, signing.SignatureRequest.from_form(request.form), verified_email=None, now=now,
+            client_ip=client_address(),
+        )  # fmt: skip
     except ValidationFailed as error:
         form.validate()
         _, more = signing.check_signature_request(signing.SignatureRequest.from_form(request.form))

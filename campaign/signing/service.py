@@ -25,10 +25,18 @@ from campaign.identity import (
     normalise_email,
     normalise_postcode,
 )
+from campaign.integrity.screening import ClientAddress, client_address_facts, screen_signature
 from campaign.mail.service import mask_email, queue_email
 from campaign.petitions.models import Petition, PublicStatus, closed_time_of, public_status_of
 from campaign.petitions.service import PetitionGone
-from campaign.signing.models import NAME_MAX, Signature, SignatureCountDelta, SignatureState, new_confirmation_nonce
+from campaign.signing.models import (
+    NAME_MAX,
+    FraudReason,
+    Signature,
+    SignatureCountDelta,
+    SignatureState,
+    new_confirmation_nonce,
+)
 from campaign.text import clean_line
 from campaign.tokens import TokenInvalid, TokenPurpose, make_token, read_token, read_token_ignoring_age
 from campaign.urls import absolute_url
@@ -167,7 +175,8 @@ _PETITION_FACTS = (Petition.id, Petition.slug, Petition.title, Petition.summary,
 _PETITION_BY_SLUG = select(*_PETITION_FACTS).where(Petition.slug == bindparam("slug"))
 _SIGNATURES_OF_MAILBOX = (
     select(Signature.id, Signature.name, Signature.name_key, Signature.state, Signature.postcode,
-           Signature.household_slot, Signature.emails_sent, Signature.last_emailed_at, Signature.confirmation_nonce)
+           Signature.household_slot, Signature.emails_sent, Signature.last_emailed_at, Signature.confirmation_nonce,
+           Signature.confirmed_at)
     .where(Signature.petition_id == bindparam("petition"), Signature.canonical_email == bindparam("canonical"))
     .order_by(Signature.id)
     # Signing and confirming for one mailbox take turns (PostgreSQL; SQLite writes one at a time anyway),
@@ -182,7 +191,7 @@ _RECORD_EMAIL = (
 )
 _SIGNATURE_FOR_LINK = (
     select(Signature.id, Signature.name, Signature.state, Signature.confirmation_nonce, Signature.canonical_email,
-           *_PETITION_FACTS)
+           Signature.confirmed_at, *_PETITION_FACTS)
     .join(Petition, Petition.id == Signature.petition_id)
     .where(Signature.id == bindparam("signature"))
 )  # fmt: skip
@@ -194,9 +203,33 @@ _CONFIRM = (
     )
 )
 _INSERT_DELTA = insert(SignatureCountDelta)
+# A held-back signature whose link is followed looks confirmed to the person, and is not counted.
+_CONFIRM_HELD_BACK = (
+    update(Signature)
+    .where(Signature.id == bindparam("signature"), Signature.state == SignatureState.FRAUDULENT.value,
+           Signature.confirmed_at.is_(None))
+    .values(confirmed_at=bindparam("confirmed_at_"))
+)  # fmt: skip
+# A held-back signature sent again without anything suspicious gets a fresh chance.
+_CLEAR_HOLD = (
+    update(Signature)
+    .where(Signature.id == bindparam("signature"), Signature.state == SignatureState.FRAUDULENT.value)
+    .values(state=SignatureState.PENDING.value, fraud_reason=None, confirmed_at=None)
+)
 
 # However many names are typed for one mailbox, at most this many wait for confirmation.
 MAX_NAMES_PER_MAILBOX = 5
+
+
+class SignatureRemoved(DomainError):
+    status_code = 409
+    title = "This signature has been removed"
+
+
+_REMOVED = SignatureRemoved(
+    "The petition's organisers have removed this signature, so it cannot be confirmed. "
+    "If you think this is a mistake, contact them through the petition page."
+)
 
 
 class HouseholdFull(DomainError):
@@ -262,7 +295,8 @@ def _email(row: Any, kind: str, to_address: str, context: dict[str, Any], now: d
 def _household_slot(mailbox: Sequence[Any], signature_id: int, postcode: str | None) -> int:
     """The slot a signature takes when confirmed: the first, or the second for a second person at the
     same postcode. Raises HouseholdFull when the mailbox's signatures are used up."""
-    confirmed = [row for row in mailbox if row.state == SignatureState.CONFIRMED and row.id != signature_id]
+    # Invalidated signatures keep their slot, so reverting one can never collide with another.
+    confirmed = [row for row in mailbox if row.household_slot is not None and row.id != signature_id]
     if not confirmed:
         return 1
     if len(confirmed) == 1 and postcode is not None and confirmed[0].postcode == postcode:
@@ -283,29 +317,47 @@ def _count(signature_id: int, petition_id: int, slot: int, now: datetime) -> boo
     return True
 
 
+def _looks_confirmed(row: Any) -> bool:
+    """Confirmed, or held back after its link was followed (which the person must not be able to tell)."""
+    return bool(row.state == SignatureState.CONFIRMED or (row.state == SignatureState.FRAUDULENT and row.confirmed_at))
+
+
 def _sign(
-    petition: PetitionFacts, signer: _Signer, request: SignatureRequest, now: datetime, *, verified: bool = False
-) -> SignOutcome:
+    petition: PetitionFacts, signer: _Signer, request: SignatureRequest, now: datetime, *, verified: bool = False,
+    screening: Screening | None = None,
+) -> SignOutcome:  # fmt: skip
     connection = db.session.connection()
     lock_key(db.session(), f"mailbox:{petition.id}:{signer.canonical_email}")
     mailbox = connection.execute(
         _SIGNATURES_OF_MAILBOX, {"petition": petition.id, "canonical": signer.canonical_email}
     ).all()
     same_person = next((row for row in mailbox if row.name_key == signer.name_key), None)
+    held_back = screening is not None and screening.reason is not None
+    if same_person is not None and same_person.state == SignatureState.INVALIDATED:
+        return SignOutcome.NOTHING_SENT  # removed by the organisers; signing again changes nothing
+    if same_person is not None and same_person.state == SignatureState.FRAUDULENT and not held_back:
+        connection.execute(_CLEAR_HOLD, {"signature": same_person.id})
+        mailbox = connection.execute(
+            _SIGNATURES_OF_MAILBOX, {"petition": petition.id, "canonical": signer.canonical_email}
+        ).all()
+        same_person = next(row for row in mailbox if row.id == same_person.id)
     if same_person is not None and verified:
-        if same_person.state == SignatureState.CONFIRMED:
+        if _looks_confirmed(same_person):
             return SignOutcome.ALREADY_CONFIRMED
+        if same_person.state == SignatureState.FRAUDULENT:
+            connection.execute(_CONFIRM_HELD_BACK, {"signature": same_person.id, "confirmed_at_": now})
+            return SignOutcome.CONFIRMED
         _count(same_person.id, petition.id, _household_slot(mailbox, same_person.id, same_person.postcode), now)
         return SignOutcome.CONFIRMED
     if same_person is not None:
-        if same_person.state == SignatureState.PENDING:
+        if not _looks_confirmed(same_person):
             link = _confirmation_link(same_person.id, same_person.confirmation_nonce)
             context = _email_context(petition, same_person.name, confirm_url=link)
             queued = _email(same_person, "confirm_signature", signer.email, context, now)
             return SignOutcome.CONFIRMATION_RESENT if queued else SignOutcome.NOTHING_SENT
         queued = _email(same_person, "already_signed", signer.email, _email_context(petition, same_person.name), now)
         return SignOutcome.ALREADY_SIGNED_NOTICE if queued else SignOutcome.NOTHING_SENT
-    confirmed = [row for row in mailbox if row.state == SignatureState.CONFIRMED]
+    confirmed = [row for row in mailbox if row.household_slot is not None]
     household_full = len(confirmed) >= 2 or (
         len(confirmed) == 1 and (signer.postcode is None or confirmed[0].postcode != signer.postcode)
     )
@@ -319,7 +371,13 @@ def _sign(
         _INSERT_SIGNATURE,
         {
             "petition_id": petition.id,
-            "state": SignatureState.PENDING.value,
+            "state": SignatureState.FRAUDULENT.value if held_back else SignatureState.PENDING.value,
+            "fraud_reason": screening.reason.value if screening is not None and screening.reason else None,
+            "ip_hash": screening.client.ip_hash if screening is not None and screening.client else None,
+            "ip_version": screening.client.version if screening is not None and screening.client else None,
+            "ip_block": screening.client.block if screening is not None and screening.client else None,
+            "invalidation_id": None,
+            "invalidated_from": None,
             "name": signer.name,
             "name_key": signer.name_key,
             "email": signer.email,
@@ -333,8 +391,12 @@ def _sign(
             "emails_sent": 0 if verified else 1,
             "last_emailed_at": None if verified else now,
             "created_at": now,
+            "confirmed_at": None,
         },
     ).scalar_one()
+    if verified and held_back:
+        connection.execute(_CONFIRM_HELD_BACK, {"signature": signature_id, "confirmed_at_": now})
+        return SignOutcome.CONFIRMED
     if verified:
         _count(signature_id, petition.id, _household_slot(mailbox, signature_id, signer.postcode), now)
         return SignOutcome.CONFIRMED
@@ -346,9 +408,18 @@ def _sign(
 RACE_RETRIES = 4
 
 
+@dataclass(frozen=True)
+class Screening:
+    """What the abuse checks found: the reason to hold the signature back (if any) and its client."""
+
+    reason: FraudReason | None
+    client: ClientAddress | None
+
+
 def sign_petition(
-    slug: str, request: SignatureRequest, *, verified_email: str | None = None, now: datetime | None = None
-) -> SignOutcome:
+    slug: str, request: SignatureRequest, *, verified_email: str | None = None, now: datetime | None = None,
+    client_ip: str | None = None,
+) -> SignOutcome:  # fmt: skip
     """Record a pending signature and queue its confirmation email, in one transaction.
 
     The outcome is for logs and tests only: the signer always sees the same "check your
@@ -360,18 +431,25 @@ def sign_petition(
     if signer is None:
         raise ValidationFailed(errors)
     verified = verified_email is not None and canonical_email(verified_email) == signer.canonical_email
+    screening: Screening | None = None
     for attempt in range(1, RACE_RETRIES + 1):
         try:
             with transaction():
                 petition = _open_petition(slug, now)
-                outcome = _sign(petition, signer, request, now, verified=verified)
+                if screening is None:  # once, however many times a race makes us try again
+                    client = client_address_facts(client_ip)
+                    screening = Screening(screen_signature(petition.id, signer.canonical_email, client), client)
+                outcome = _sign(petition, signer, request, now, verified=verified, screening=screening)
             break
         except IntegrityError:
             # Submissions raced (a double click, two tabs, two people sharing a mailbox): the next
             # pass sees what the others wrote.
             if attempt == RACE_RETRIES:
                 raise
-    logger.info("signature %s", outcome.value, extra={"petition_id": petition.id, "email": mask_email(signer.email)})
+    logger.info(
+        "signature %s%s", outcome.value, " (held back)" if screening and screening.reason else "",
+        extra={"petition_id": petition.id, "email": mask_email(signer.email)},
+    )  # fmt: skip
     return outcome
 
 
@@ -404,7 +482,7 @@ def _signature_and_petition(signature_id: int, nonce: str) -> tuple[Any, Petitio
     row = db.session.connection().execute(_SIGNATURE_FOR_LINK, {"signature": signature_id}).first()
     if row is None or row.confirmation_nonce != nonce:
         raise TokenInvalid("This link no longer matches a signature. It may have been withdrawn.")
-    return row, PetitionFacts(*tuple(row)[5:])
+    return row, PetitionFacts(*tuple(row)[6:])
 
 
 def petition_for_expired_link(token: str) -> PetitionFacts | None:
@@ -436,11 +514,13 @@ def describe_confirmation(token: str, *, now: datetime | None = None) -> Confirm
     signature, petition = _signature_and_petition(*_signature_id_and_nonce(token))
     if petition.status(now) == PublicStatus.HIDDEN:
         raise PetitionGone("This petition has been taken down, so signatures can no longer be confirmed.")
+    if signature.state == SignatureState.INVALIDATED:
+        raise _REMOVED
     return Confirmation(
         signature_id=signature.id,
         petition=petition,
         name=signature.name,
-        confirmed=signature.state == SignatureState.CONFIRMED,
+        confirmed=_looks_confirmed(signature),
         can_confirm=confirmations_accepted(petition, now),
     )
 
@@ -459,13 +539,20 @@ def confirm_signature(token: str, *, now: datetime | None = None) -> bool:
                 signature, petition = _signature_and_petition(signature_id, nonce)
                 if petition.status(now) == PublicStatus.HIDDEN:
                     raise PetitionGone("This petition has been taken down, so signatures can no longer be confirmed.")
-                if signature.state == SignatureState.CONFIRMED:
+                if signature.state == SignatureState.INVALIDATED:
+                    raise _REMOVED
+                if _looks_confirmed(signature):
                     return False
                 if not confirmations_accepted(petition, now):
                     raise ConfirmationClosed(
                         "This petition has closed, and signatures can no longer be confirmed. "
                         "Thank you for your support."
                     )
+                if signature.state == SignatureState.FRAUDULENT:
+                    db.session.connection().execute(
+                        _CONFIRM_HELD_BACK, {"signature": signature_id, "confirmed_at_": now}
+                    )
+                    break
                 mailbox = (
                     db.session.connection()
                     .execute(_SIGNATURES_OF_MAILBOX, {"petition": petition.id, "canonical": signature.canonical_email})

@@ -15,6 +15,7 @@ from campaign.db import utcnow
 from campaign.errors import ValidationFailed
 from campaign.extensions import csrf, limiter
 from campaign.forms import ConfirmForm, apply_errors
+from campaign.net import client_address
 from campaign.petitions.service import PetitionGone, get_public_petition
 from campaign.petitions.views import render_petition_page
 from campaign.security import public
@@ -50,7 +51,7 @@ def sign(slug: str) -> str | Response | tuple[str, int]:
     try:
         outcome = service.sign_petition(
             slug, service.SignatureRequest.from_form(request.form), verified_email=identity.email if identity else None,
-            now=now,
+            now=now, client_ip=client_address(),
         )  # fmt: skip
     except ValidationFailed as error:
         return _show_problems(slug, now, error.errors)
@@ -118,8 +119,13 @@ def signed(slug: str) -> str | Response:
     )
 
 
+def _confirm_limit() -> str:
+    return str(current_app.config["CONFIRM_RATE_LIMIT"])
+
+
 @bp.route("/confirm/<token>", methods=["GET", "POST"])
 @public
+@limiter.limit(_confirm_limit, methods=["POST"])
 def confirm(token: str) -> str | Response | tuple[str, int]:
     """GET shows a button and changes nothing; only the POST it sends confirms."""
     form = ConfirmForm()
@@ -134,7 +140,7 @@ def confirm(token: str) -> str | Response | tuple[str, int]:
         return render_template("signing/link_expired.html", petition=petition), 410
     except TokenInvalid as error:
         return render_template("signing/link_invalid.html", message=error.message), 404
-    except (service.ConfirmationClosed, service.HouseholdFull, PetitionGone) as error:
+    except (service.ConfirmationClosed, service.HouseholdFull, service.SignatureRemoved, PetitionGone) as error:
         return render_template("signing/link_invalid.html", message=error.message, title=error.title), 409
     petition = confirmation.petition
     url = absolute_url("petitions.show", slug=petition.slug)

@@ -1,0 +1,1 @@
+"""Integrity: abuse screening, trending, invalidations and blocklists."""
