@@ -19,6 +19,9 @@ from campaign.consultations.service import definition_of
 from campaign.extensions import db
 from campaign.mail.models import OutboxMessage
 from campaign.outcomes.service import fan_out_update_emails, publish_update
+from campaign.privacy.links import withdraw_url
+from campaign.privacy.self_service import withdraw_signature
+from campaign.privacy.subjects import erase_subject
 from campaign.signing.models import Signature, SignatureCountDelta
 from campaign.summaries.consultations import summarise_consultation
 from campaign.tokens import TokenPurpose, make_token
@@ -27,6 +30,7 @@ from tests.helpers import assert_well_formed, csrf_token, make_organiser, make_p
 from tests.mailbox import SmtpServer, confirmation_link, html_part, text_part
 from tests.signing_helpers import deliver, fold, sign, signatures, stored_count
 from tests.summary_helpers import add_signature
+from tests.test_concurrency import in_parallel
 
 
 @pytest.fixture
@@ -309,3 +313,13 @@ def test_each_signature_gets_at_most_the_update_cap(app: Flask, organiser_id: in
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 2
         assert db.session.scalar(select(Signature.update_emails_sent)) == 2
+
+
+def test_withdrawing_and_erasing_at_once_take_a_signature_off_once(app: Flask, petition_id: int) -> None:
+    add_signature(app, petition_id, email="twice@example.org")
+    (signature,) = signatures(app)
+    with app.test_request_context():
+        token = withdraw_url(signature.id, signature.confirmation_nonce).rsplit("/", 1)[1]
+    errors = in_parallel(app, 6, lambda i: withdraw_signature(token) if i % 2 else erase_subject("twice@example.org"))
+    assert errors == []
+    assert signatures(app) == [] and deltas(app) == [-1]
