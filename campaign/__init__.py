@@ -128,6 +128,8 @@ def _register_blueprints(app: Flask) -> None:
     from campaign.outcomes import views as outcomes
     from campaign.petitions import console_views as petitions_console
     from campaign.petitions import views as petitions
+    from campaign.privacy import console_views as privacy_console
+    from campaign.privacy import views as privacy
     from campaign.signing import views as signing
     from campaign.summaries import console_views as summaries_console
 
@@ -153,6 +155,8 @@ def _register_blueprints(app: Flask) -> None:
         accounts.bp,
         accounts.console_bp,
         console.bp,
+        privacy.bp,
+        privacy_console.console_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -29,8 +29,10 @@ def main() -> None:
 def register_commands(app: Flask) -> None:
     """Add the platform's commands to ``app.cli`` (which `campaign` and `flask` both show)."""
     from campaign.exports.cli import export_group
+    from campaign.privacy.cli import erase_command, retention_group, subject_export_command
 
-    for command in (organiser, demo_command, worker_command, serve_command, counts, mail, export_group):
+    for command in (organiser, demo_command, worker_command, serve_command, counts, mail, export_group,
+                    retention_group, subject_export_command, erase_command):  # fmt: skip
         app.cli.add_command(command)
 
 

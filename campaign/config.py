@@ -38,6 +38,15 @@ def parse_bool(name: str, raw: str) -> bool:
     raise ConfigError(f"{name} must be true or false, not {raw!r}")
 
 
+RETENTION_SCHEDULES = ("daily", "off")
+
+
+def clean_setting(raw: str | None) -> str | None:
+    """A free-text setting on one line, or None when it is unset or blank."""
+    value = " ".join((raw or "").split())
+    return value or None
+
+
 def parse_int(name: str, raw: str, *, minimum: int = 0) -> int:
     try:
         value = int(raw.strip())
@@ -200,6 +209,19 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
     )
     config["TRENDING_THRESHOLD"] = parse_int("TRENDING_THRESHOLD", environ.get("TRENDING_THRESHOLD", "10"), minimum=2)
     config["API_RATE_LIMIT"] = _limit(environ, "API_RATE_LIMIT", "600 per minute")
+
+    # Privacy: who answers for the site, how long personal details are kept, how much mail a signer gets.
+    config["PRIVACY_CONTROLLER"] = clean_setting(environ.get("PRIVACY_CONTROLLER"))
+    config["PRIVACY_CONTACT_EMAIL"] = clean_setting(environ.get("PRIVACY_CONTACT_EMAIL"))
+    config["PRIVACY_CONTACT_ADDRESS"] = clean_setting(environ.get("PRIVACY_CONTACT_ADDRESS"))
+    config["RETENTION_DAYS"] = parse_int("RETENTION_DAYS", environ.get("RETENTION_DAYS", "180"), minimum=1)
+    schedule = (environ.get("RETENTION_SCHEDULE") or "daily").strip().lower()
+    if schedule not in RETENTION_SCHEDULES:
+        raise ConfigError(f"RETENTION_SCHEDULE must be one of {', '.join(RETENTION_SCHEDULES)}, not {schedule!r}")
+    config["RETENTION_SCHEDULE"] = schedule
+    config["SIGNATURE_UPDATE_EMAIL_CAP"] = parse_int(
+        "SIGNATURE_UPDATE_EMAIL_CAP", environ.get("SIGNATURE_UPDATE_EMAIL_CAP", "25")
+    )
 
     config["RATELIMIT_STORAGE_URI"] = "memory://"
     # When the limit storage (Redis) is down, limits are kept in each process until it is back:

@@ -18,6 +18,9 @@ class TokenPurpose(enum.StrEnum):
     STOP_PROGRESS_EMAILS = "stop-progress-emails"
     READ_BRIEFING = "read-briefing"
     EMBEDDED_SIGN_FORM = "embedded-sign-form"
+    WITHDRAW_SIGNATURE = "withdraw-signature"
+    DELETE_RESPONSE = "delete-response"
+    UNSUBSCRIBE = "unsubscribe"
 
 
 class TokenInvalid(DomainError):

@@ -21,6 +21,8 @@ from campaign.extensions import db
 
 logger = logging.getLogger(__name__)
 
+RETENTION_EVERY_SECONDS = 86_400.0
+
 
 @dataclass
 class Job:
@@ -36,6 +38,7 @@ def default_jobs(app: Flask) -> list[Job]:
     from campaign.mail.service import deliver_all_due_mail
     from campaign.outcomes.service import fan_out_update_emails
     from campaign.petitions.service import close_due_petitions
+    from campaign.privacy.retention import run_scheduled_retention
     from campaign.signing.counts import fold_count_deltas
 
     interval = float(app.config["WORKER_INTERVAL_SECONDS"])
@@ -46,7 +49,7 @@ def default_jobs(app: Flask) -> list[Job]:
         Job(f"deliver mail {n}", deliver_all_due_mail, every_seconds=interval)
         for n in range(1, app.config["MAIL_SENDERS"] + 1)
     ]
-    return [
+    jobs = [
         Job("fold signature counts", fold_count_deltas, every_seconds=fold_every),
         *senders,
         Job("close due petitions", close_due_petitions, every_seconds=max(interval, 5.0)),
@@ -55,6 +58,11 @@ def default_jobs(app: Flask) -> list[Job]:
         Job("carry on invalidations", continue_unfinished, every_seconds=max(interval, 2.0)),
         Job("forget old client addresses", purge_expired_ip_hashes, every_seconds=3600.0),
     ]
+    if app.config["RETENTION_SCHEDULE"] == "daily":
+        # Once when the worker starts, then daily. Safe on any number of workers: each batch claims
+        # its rows with SKIP LOCKED, and anonymised rows are never taken again.
+        jobs.append(Job("apply the retention policy", run_scheduled_retention, every_seconds=RETENTION_EVERY_SECONDS))
+    return jobs
 
 
 def run_job(app: Flask, job: Job) -> None:

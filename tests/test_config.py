@@ -50,11 +50,26 @@ def test_environment_settings_are_read(tmp_path: Path) -> None:
         ({"TIMEZONE": "Mars/Olympus"}, "TIMEZONE"),
         ({"PROXY_HOPS": "two"}, "PROXY_HOPS"),
         ({"WORKER_INTERVAL_SECONDS": "0"}, "WORKER_INTERVAL_SECONDS"),
+        ({"RETENTION_DAYS": "0"}, "RETENTION_DAYS"),
+        ({"RETENTION_SCHEDULE": "weekly"}, "RETENTION_SCHEDULE must be one of daily, off"),
+        ({"IP_HASH_RETENTION_DAYS": "soon"}, "IP_HASH_RETENTION_DAYS"),
     ],
 )
 def test_bad_settings_are_refused_with_a_clear_message(tmp_path: Path, environ: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_config(environ, tmp_path)
+
+
+def test_privacy_settings_default_to_saying_nothing_rather_than_blank(tmp_path: Path) -> None:
+    config = load_config({"PRIVACY_CONTROLLER": "  ", "PRIVACY_CONTACT_ADDRESS": "1 High St,\n  Malton"}, tmp_path)
+    assert config["PRIVACY_CONTROLLER"] is None and config["PRIVACY_CONTACT_EMAIL"] is None
+    assert config["PRIVACY_CONTACT_ADDRESS"] == "1 High St, Malton"
+    assert (config["RETENTION_DAYS"], config["IP_HASH_RETENTION_DAYS"], config["RETENTION_SCHEDULE"]) == (
+        180,
+        30,
+        "daily",
+    )
+    assert config["SIGNATURE_UPDATE_EMAIL_CAP"] == 25
 
 
 def test_postgres_urls_use_psycopg3() -> None:

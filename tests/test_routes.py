@@ -49,6 +49,10 @@ PUBLIC_ENDPOINTS = {
     "api.openapi",
     "api.petition_count",
     "api.petition_detail",
+    "privacy.notice",
+    "privacy.withdraw",
+    "privacy.delete_response",
+    "privacy.unsubscribe",
 }
 
 

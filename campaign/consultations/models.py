@@ -117,6 +117,8 @@ class ConsultationResponse(Base):
     changed_at: Mapped[datetime | None]
     emails_sent: Mapped[int] = mapped_column(default=0)
     last_emailed_at: Mapped[datetime | None]
+    # When the retention run removed the respondent's details; the answers are kept, anonymised.
+    anonymised_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     consultation: Mapped[Consultation] = relationship()
@@ -131,6 +133,8 @@ class ConsultationResponse(Base):
         ),
         CheckConstraint("state = 'draft' OR verified_at IS NOT NULL", name="submitted_was_verified"),
         Index("ix_consultation_responses_consultation_id_state", "consultation_id", "state"),
+        # Erasure and subject access find a person's responses to every consultation.
+        Index("ix_consultation_responses_canonical_email", "canonical_email"),
     )
 
 

@@ -41,6 +41,7 @@ from campaign.extensions import db
 from campaign.identity import InvalidEmail, VerifiedIdentity, canonical_email, name_key, normalise_email
 from campaign.mail.service import mask_email, queue_email
 from campaign.petitions.models import PublicStatus
+from campaign.privacy.links import delete_response_url
 from campaign.text import clean_line
 from campaign.tokens import TokenInvalid, TokenPurpose, make_token, read_token
 from campaign.urls import absolute_url
@@ -158,7 +159,9 @@ def start_response(
             "respond_link",
             address,
             {"consultation_title": consultation.title, "name": response.name, "link": _link(response),
-             "submitted": response.state == ResponseState.SUBMITTED, "closes": consultation.closes_at is not None},
+             "submitted": response.state == ResponseState.SUBMITTED, "closes": consultation.closes_at is not None,
+             "delete_url": delete_response_url(response.id, response.nonce)},
+            response_id=response.id,
         )  # fmt: skip
         response.emails_sent += 1
         response.last_emailed_at = now

@@ -28,6 +28,7 @@ from campaign.extensions import limiter
 from campaign.forms import ConfirmForm, apply_errors
 from campaign.identity import VerifiedIdentity
 from campaign.petitions.models import PublicStatus
+from campaign.privacy.links import delete_response_url
 from campaign.security import public
 from campaign.summaries.present import counts_figure, question_figure
 from campaign.summaries.suppression import shown
@@ -340,6 +341,7 @@ def review(slug: str) -> str | Response:
         consents=list(Consent),
         submitted=response.state == ResponseState.SUBMITTED,
         changed=response.state == ResponseState.SUBMITTED and response.working != response.answers,
+        delete_url=delete_response_url(response.id, response.nonce),
     )
 
 

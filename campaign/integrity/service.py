@@ -98,9 +98,16 @@ def unblock_address(key: str) -> None:
     forget_rules()
 
 
-def purge_expired_ip_hashes(now: datetime | None = None) -> int:
-    """Forget client addresses older than IP_HASH_RETENTION_DAYS; returns how many signatures changed."""
+def purge_expired_ip_hashes(now: datetime | None = None, *, dry_run: bool = False) -> int:
+    """Forget client addresses older than IP_HASH_RETENTION_DAYS; returns how many signatures changed
+    (or, with ``dry_run``, would change)."""
     cutoff = (now or utcnow()) - timedelta(days=int(current_app.config["IP_HASH_RETENTION_DAYS"]))
+    if dry_run:
+        found = db.session.scalar(
+            select(func.count()).where(Signature.created_at < cutoff, Signature.ip_version.is_not(None))
+        )
+        db.session.rollback()
+        return int(found or 0)
     total = 0
     while True:
         with transaction() as session:

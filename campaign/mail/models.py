@@ -33,6 +33,10 @@ class OutboxMessage(Base):
     context: Mapped[str] = mapped_column(Text)  # JSON object of strings
     to_address: Mapped[str] = mapped_column(String(254))
     signature_id: Mapped[int | None] = mapped_column(ForeignKey("signatures.id", ondelete="SET NULL"), index=True)
+    # The consultation response a message is about, so that erasing or anonymising it finds its mail.
+    response_id: Mapped[int | None] = mapped_column(
+        ForeignKey("consultation_responses.id", ondelete="SET NULL"), index=True
+    )
     status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.QUEUED.value)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)

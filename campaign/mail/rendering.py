@@ -9,6 +9,7 @@ from typing import Any
 from flask import current_app
 
 from campaign.text import clean_line
+from campaign.urls import absolute_url
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ def render_email(template: str, **context: Any) -> RenderedEmail:
     loader = _CONTEXT_LOADERS.get(template)
     if loader is not None:
         context = loader(context)
-    context = {"site_name": current_app.config["SITE_NAME"], **context}
+    context = {"site_name": current_app.config["SITE_NAME"], "privacy_url": absolute_url("privacy.notice"), **context}
     subject = clean_line(environment.get_template(f"emails/{template}/subject.txt").render(**context))
     text = environment.get_template(f"emails/{template}/body.txt").render(**context).strip() + "\n"
     html = environment.get_template(f"emails/{template}/body.html").render(**context)

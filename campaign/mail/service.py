@@ -50,8 +50,9 @@ def _domain_of(mail_from: str) -> str:
 
 
 def outbox_row(
-    kind: str, to_address: str, context: dict[str, Any], *, signature_id: int | None = None
-) -> dict[str, Any]:
+    kind: str, to_address: str, context: dict[str, Any], *, signature_id: int | None = None,
+    response_id: int | None = None,
+) -> dict[str, Any]:  # fmt: skip
     """The values of one outbox row (for services that insert several rows in one statement)."""
     return {
         "message_id": make_msgid(idstring=uuid.uuid4().hex[:12], domain=_mail_domain()),
@@ -59,6 +60,7 @@ def outbox_row(
         "context": json.dumps(context, separators=(",", ":")),
         "to_address": to_address,
         "signature_id": signature_id,
+        "response_id": response_id,
         "status": OutboxStatus.QUEUED.value,
         "attempts": 0,
         "next_attempt_at": utcnow(),
@@ -69,14 +71,28 @@ def outbox_row(
 _INSERT_MESSAGE = insert(OutboxMessage)
 
 
-def queue_email(kind: str, to_address: str, context: dict[str, Any], *, signature_id: int | None = None) -> None:
+def queue_email(
+    kind: str, to_address: str, context: dict[str, Any], *, signature_id: int | None = None,
+    response_id: int | None = None,
+) -> None:  # fmt: skip
     """Add a message to the outbox in the caller's transaction: it is sent only if that commits."""
-    db.session.connection().execute(_INSERT_MESSAGE, outbox_row(kind, to_address, context, signature_id=signature_id))
+    row = outbox_row(kind, to_address, context, signature_id=signature_id, response_id=response_id)
+    db.session.connection().execute(_INSERT_MESSAGE, row)
+
+
+def unsubscribe_link(context: dict[str, Any]) -> str | None:
+    """The one-click unsubscribe link of a message that has one (mail that is not a direct reply).
+
+    ``stop_url`` is what messages queued before the /unsubscribe links existed carry.
+    """
+    link = context.get("unsubscribe_url") or context.get("stop_url")
+    return link if isinstance(link, str) and link.startswith(("https://", "http://")) else None
 
 
 def build_message(row: OutboxMessage) -> EmailMessage:
     """Render the message; header values come from validated, single-line fields only."""
-    email = render_email(row.kind, **json.loads(row.context))
+    context = json.loads(row.context)
+    email = render_email(row.kind, **context)
     message = EmailMessage(policy=SMTP)
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = row.to_address
@@ -84,9 +100,10 @@ def build_message(row: OutboxMessage) -> EmailMessage:
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = row.message_id
     message["Auto-Submitted"] = "auto-generated"
-    unsubscribe = json.loads(row.context).get("stop_url")
-    if isinstance(unsubscribe, str) and unsubscribe.startswith(("https://", "http://")):
+    unsubscribe = unsubscribe_link(context)
+    if unsubscribe is not None:
         # One click in the mail program stops these emails (RFC 8058); the link's page does the same.
+        # Direct replies to someone's own action (confirm your signature) carry no link, so none of this.
         message["List-Unsubscribe"] = f"<{unsubscribe}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(email.text)

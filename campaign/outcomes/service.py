@@ -12,7 +12,9 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, insert, select
+from sqlalchemy import update as sa_update
 
 from campaign.accounts.models import Organiser
 from campaign.db import transaction, utcnow
@@ -25,9 +27,11 @@ from campaign.markup import render_markdown
 from campaign.outcomes.models import BODY_MAX, TITLE_MAX, EmailState, PetitionUpdate
 from campaign.petitions.models import Petition, PublicStatus
 from campaign.petitions.service import get_for_organiser
+from campaign.privacy.links import unsubscribe_url
+from campaign.privacy.self_service import stop_update_emails
 from campaign.signing.models import Signature, SignatureState
 from campaign.text import clean_block, clean_line
-from campaign.tokens import TokenInvalid, TokenPurpose, make_token, read_token_ignoring_age
+from campaign.tokens import TokenInvalid, TokenPurpose, read_token_ignoring_age
 from campaign.urls import absolute_url
 
 logger = logging.getLogger(__name__)
@@ -130,12 +134,6 @@ def delete_update(organiser: Organiser, petition_id: int, update_id: int) -> Non
         db.session.delete(update)
 
 
-def _stop_url(signature_id: int) -> str:
-    return absolute_url(
-        "outcomes.stop_emails", token=make_token(TokenPurpose.STOP_PROGRESS_EMAILS, {"s": signature_id})
-    )
-
-
 def fan_out_update_emails(*, batch_size: int = EMAIL_BATCH, max_batches: int = 20) -> int:
     """Put the next batches of an update's emails in the outbox; returns how many messages were queued."""
     queued = 0
@@ -151,7 +149,8 @@ def fan_out_update_emails(*, batch_size: int = EMAIL_BATCH, max_batches: int = 2
             if update is None:
                 return queued
             signers = db.session.execute(
-                select(Signature.id, Signature.email, Signature.name)
+                select(Signature.id, Signature.email, Signature.name, Signature.confirmation_nonce,
+                       Signature.update_emails_sent)
                 .where(Signature.petition_id == update.petition_id, Signature.state == SignatureState.CONFIRMED.value,
                        Signature.notify_progress.is_(True), Signature.id > update.email_cursor,
                        # Who gets it is settled when it is published: signers confirmed by then. (Someone
@@ -161,16 +160,27 @@ def fan_out_update_emails(*, batch_size: int = EMAIL_BATCH, max_batches: int = 2
                 .order_by(Signature.id)
                 .limit(batch_size)
             ).all()  # fmt: skip
-            if signers:
+            # However many updates an organiser publishes, one signature gets at most this many.
+            cap = current_app.config["SIGNATURE_UPDATE_EMAIL_CAP"]
+            emailed = [signer for signer in signers if signer.update_emails_sent < cap]
+            if emailed:
                 db.session.execute(insert(OutboxMessage), [
-                    outbox_row("petition_update", email,
-                               {"update_id": update.id, "name": name, "stop_url": _stop_url(signature_id)},
-                               signature_id=signature_id)
-                    for signature_id, email, name in signers
+                    outbox_row("petition_update", signer.email,
+                               {"update_id": update.id, "name": signer.name,
+                                "unsubscribe_url": unsubscribe_url(signer.id, signer.confirmation_nonce)},
+                               signature_id=signer.id)
+                    for signer in emailed
                 ])  # fmt: skip
+                db.session.execute(
+                    sa_update(Signature)
+                    .where(Signature.id.in_([signer.id for signer in emailed]))
+                    .values(update_emails_sent=Signature.update_emails_sent + 1)
+                    .execution_options(synchronize_session=False)
+                )
+                update.emailed_count += len(emailed)
+                queued += len(emailed)
+            if signers:
                 update.email_cursor = signers[-1].id
-                update.emailed_count += len(signers)
-                queued += len(signers)
             if len(signers) < batch_size:
                 update.email_state = EmailState.DONE.value
                 update.email_finished_at = utcnow()
@@ -205,10 +215,8 @@ def describe_stop_link(token: str) -> Petition:
 
 
 def stop_progress_emails(token: str) -> Signature:
-    """The signer no longer wants this petition's updates. Such links never expire: stopping must always work."""
+    """The signer no longer wants this petition's updates (from a link sent before the /unsubscribe links;
+    see campaign.privacy). Such links never expire: stopping must always work."""
     signature_id = _signature_for_stop_link(token).id
-    with transaction():
-        signature = db.session.get_one(Signature, signature_id, with_for_update=True)
-        signature.notify_progress = False
-    logger.info("progress emails stopped", extra={"petition_id": signature.petition_id})
-    return signature
+    stop_update_emails(signature_id)
+    return db.session.get_one(Signature, signature_id)

@@ -67,6 +67,13 @@ class Signature(Base):
     confirmation_nonce: Mapped[str] = mapped_column(String(24), default=new_confirmation_nonce)
     emails_sent: Mapped[int] = mapped_column(default=0)
     last_emailed_at: Mapped[datetime | None]
+    # Updates emailed about the petition, capped by SIGNATURE_UPDATE_EMAIL_CAP (kept apart from the
+    # confirmation mail above, whose count starts again when a link expires).
+    update_emails_sent: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When the signer stopped update emails (the link in them, or their mail program's button).
+    unsubscribed_at: Mapped[datetime | None]
+    # When the retention run removed the signer's details; the row is kept only to be counted.
+    anonymised_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Set when the emailed link was followed (also for fraudulent ones, which look confirmed).
     confirmed_at: Mapped[datetime | None]
@@ -107,11 +114,14 @@ class Signature(Base):
         CheckConstraint("ip_version IS NULL OR ip_version IN (4, 6)", name="ip_version_known"),
         CheckConstraint("(postcode IS NULL) != (country IS NULL)", name="postcode_or_country"),
         CheckConstraint("emails_sent >= 0", name="emails_sent_not_negative"),
+        CheckConstraint("update_emails_sent >= 0", name="update_emails_sent_not_negative"),
         CheckConstraint("length(name) > 0 AND length(name_key) > 0", name="name_not_empty"),
         # Counting and summaries read confirmed signatures of one petition.
         Index("ix_signatures_petition_id_state", "petition_id", "state"),
         # The trending view and invalidations read one petition's recent signatures.
         Index("ix_signatures_petition_id_created_at", "petition_id", "created_at"),
+        # Erasure and subject access find a person's signatures on every petition.
+        Index("ix_signatures_canonical_email", "canonical_email"),
     )
 
 

@@ -29,6 +29,7 @@ from campaign.integrity.screening import ClientAddress, client_address_facts, sc
 from campaign.mail.service import mask_email, queue_email
 from campaign.petitions.models import Petition, PublicStatus, closed_time_of, public_status_of
 from campaign.petitions.service import PetitionGone
+from campaign.privacy.links import withdraw_url
 from campaign.signing.models import (
     NAME_MAX,
     FraudReason,
@@ -352,10 +353,18 @@ def _sign(
     if same_person is not None:
         if not _looks_confirmed(same_person):
             link = _confirmation_link(same_person.id, same_person.confirmation_nonce)
-            context = _email_context(petition, same_person.name, confirm_url=link)
+            context = _email_context(
+                petition,
+                same_person.name,
+                confirm_url=link,
+                withdraw_url=withdraw_url(same_person.id, same_person.confirmation_nonce),
+            )
             queued = _email(same_person, "confirm_signature", signer.email, context, now)
             return SignOutcome.CONFIRMATION_RESENT if queued else SignOutcome.NOTHING_SENT
-        queued = _email(same_person, "already_signed", signer.email, _email_context(petition, same_person.name), now)
+        context = _email_context(
+            petition, same_person.name, withdraw_url=withdraw_url(same_person.id, same_person.confirmation_nonce)
+        )
+        queued = _email(same_person, "already_signed", signer.email, context, now)
         return SignOutcome.ALREADY_SIGNED_NOTICE if queued else SignOutcome.NOTHING_SENT
     confirmed = [row for row in mailbox if row.household_slot is not None]
     household_full = len(confirmed) >= 2 or (
@@ -400,7 +409,12 @@ def _sign(
     if verified:
         _count(signature_id, petition.id, _household_slot(mailbox, signature_id, signer.postcode), now)
         return SignOutcome.CONFIRMED
-    context = _email_context(petition, signer.name, confirm_url=_confirmation_link(signature_id, nonce))
+    context = _email_context(
+        petition,
+        signer.name,
+        confirm_url=_confirmation_link(signature_id, nonce),
+        withdraw_url=withdraw_url(signature_id, nonce),
+    )
     queue_email("confirm_signature", signer.email, context, signature_id=signature_id)
     return SignOutcome.CREATED
 

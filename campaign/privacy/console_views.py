@@ -1,0 +1,51 @@
+"""Console: find, export or erase everything held about an email address (administrators only)."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response as FlaskResponse
+from flask import flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from campaign.console import make_console_blueprint, require_admin
+from campaign.errors import ValidationFailed
+from campaign.forms import apply_errors
+from campaign.privacy import subjects
+from campaign.privacy.forms import SubjectForm
+
+console_bp = make_console_blueprint("privacy_console", __name__, "/console/privacy")
+
+
+@console_bp.before_request
+def _administrators_only() -> None:
+    require_admin()
+
+
+@console_bp.route("/", methods=["GET", "POST"])
+def requests() -> str | Response:
+    """Enter an address, see what is held, then export it or erase it. The address is only ever posted,
+    never put in a link, so it stays out of logs and browser history."""
+    form = SubjectForm()
+    holdings = None
+    if form.validate_on_submit():
+        action = request.form.get("action", "find")
+        try:
+            if action == "erase":
+                report = subjects.erase_subject(form.email.data or "")
+                # LEAD (audit): record_action("privacy.erase", ...) belongs inside erase_subject's transaction.
+                flash(f"Erased {report.signatures} signatures ({report.confirmed_signatures} taken off their "
+                      f"counts), {report.responses} responses and {report.mails} emails.", "success")  # fmt: skip
+                return redirect(url_for(".requests"))
+            if action == "export":
+                document = subjects.subject_export(form.email.data or "")
+                return FlaskResponse(
+                    json.dumps(document, ensure_ascii=False, indent=2),
+                    mimetype="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="subject-export.json"',
+                             "Cache-Control": "private, no-store"},
+                )  # fmt: skip
+            holdings = subjects.find_holdings(form.email.data or "")
+        except ValidationFailed as error:
+            apply_errors(form, error)
+    return render_template("console/privacy/requests.html", form=form, holdings=holdings)

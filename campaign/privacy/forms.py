@@ -1,0 +1,17 @@
+"""The console's erasure form."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms.validators import DataRequired, Length
+
+from campaign.forms import TextLineField
+
+
+class SubjectForm(FlaskForm):
+    email = TextLineField(
+        "Email address",
+        validators=[DataRequired("Enter the email address"), Length(max=320, message="Enter a real email address")],
+        description="Everything signed or answered with this mailbox is found, however the address was written.",
+        render_kw={"autocomplete": "off", "spellcheck": "false", "inputmode": "email"},
+    )
