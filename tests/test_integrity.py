@@ -217,3 +217,68 @@ def test_confirming_is_rate_limited(app: Flask, client: FlaskClient, petition_id
     token = csrf_token(client.get("/login").data)
     statuses = [client.post(path, data={"csrf_token": token}).status_code for _ in range(3)]
     assert statuses == [404, 404, 429]
+
+
+def test_limits_cover_sub_domains_and_a_whole_ipv6_64(app: Flask, petition_id: int) -> None:
+    app.config["SIGN_LIMIT_PER_DOMAIN"] = "2 per minute"
+    for n in range(3):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"198.51.100.{n + 1}"
+        sign(client, "the-ban", name=f"Sub {n}", email=f"x@x{n}.evil.example")
+    for n in range(3):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"2001:db8:aa:bb::{n + 1:x}"
+        sign(client, "the-ban", name=f"Six {n}", email=f"six{n}@gmail.com")
+    reasons = {s.name: s.fraud_reason for s in signatures(app)}
+    assert [reasons[f"Sub {n}"] for n in range(3)] == [None, None, "domain-rate"]
+    assert [reasons[f"Six {n}"] for n in range(3)] == [None, None, "ip-rate"]
+
+
+def test_a_held_back_signer_who_confirmed_then_signs_again_cleanly_is_counted_and_told_as_anyone(
+    app: Flask, client: FlaskClient, petition_id: int, smtp_server: SmtpServer
+) -> None:
+    for n in range(3):
+        sign(client, "the-ban", **person(n))
+    confirm_by_email(app, client, smtp_server, "person2@example.org")
+    app.config["SIGN_LIMIT_PER_DOMAIN"] = "100 per minute"
+    later = app.test_client()
+    later.environ_base["REMOTE_ADDR"] = "198.51.100.77"
+    before = len(smtp_server.mailbox.messages)
+    sign(later, "the-ban", **person(2))
+    deliver(app)
+    message = smtp_server.mailbox.wait_for(before + 1)[-1]
+    assert message["Subject"].strip().startswith("You have already signed")
+    held = signatures(app)[2]
+    assert (held.state, held.household_slot, held.fraud_reason) == ("confirmed", 1, None)
+    fold(app)
+    assert stored_count(app, petition_id) == 1
+
+
+def test_a_held_back_confirmed_signature_takes_up_its_household_as_any_would(
+    app: Flask, client: FlaskClient, petition_id: int, smtp_server: SmtpServer
+) -> None:
+    for n in range(2):
+        sign(client, "the-ban", **person(n))
+    sign(client, "the-ban", name="Held Back", email="shared@example.org", postcode="YO1 7HH")
+    confirm_by_email(app, client, smtp_server, "shared@example.org")
+    app.config["SIGN_LIMIT_PER_IP"] = "100 per minute"
+    before = len(smtp_server.mailbox.messages)
+    # Another name at another postcode on the same mailbox: told the address is used, as with anyone.
+    sign(client, "the-ban", name="Someone Else", email="shared@example.org", postcode="LS1 4AP")
+    deliver(app)
+    assert (
+        smtp_server.mailbox.wait_for(before + 1)[-1]["Subject"]
+        .strip()
+        .startswith("This email address has already been used")
+    )
+    assert "Someone Else" not in {s.name for s in signatures(app)}
+
+
+def test_database_refuses_an_incomplete_invalidation(app: Flask, client: FlaskClient, petition_id: int) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    sign(client, "the-ban", **person(1))
+    with app.app_context():
+        with pytest.raises(IntegrityError):
+            db.session.execute(update(Signature).values(invalidated_from="pending"))
+        db.session.rollback()

@@ -263,3 +263,38 @@ def test_blocklists_are_for_admins_and_apply_to_signing(app: Flask, client: Flas
     assert reasons["Zed"] == "blocked-domain" and reasons["Spam Person"] == "blocked-address"
     with app.app_context():
         assert db.session.query(Signature).filter_by(state="fraudulent").count() == 2
+
+
+def test_postcode_areas_districts_sectors_and_whole_postcodes(
+    app: Flask, client: FlaskClient, petition_id: int
+) -> None:
+    with app.test_request_context():
+        for name, postcode in (("Bea B", "B1 1AA"), ("Bas Bath", "BA1 1AA"), ("Bob Bristol", "BS1 1AA")):
+            request = signing.SignatureRequest(
+                name=name, email=f"{name.split()[0].lower()}@x.example", postcode=postcode
+            )
+            signing.sign_petition("the-ban", request, client_ip="203.0.113.50")
+    assert "1 signature match" in text_of_html(preview_page(client, petition_id, postcode_prefixes="b"))
+    assert "2 signatures match" in text_of_html(preview_page(client, petition_id, postcode_prefixes="YO1 7HH"))
+    assert "2 signatures match" in text_of_html(preview_page(client, petition_id, postcode_prefixes="yo17hh"))
+    assert "3 signatures match" in text_of_html(preview_page(client, petition_id, postcode_prefixes="YO1 7, YO1 9"))
+    # A postcode picked in the trending view (arriving with its space) can be invalidated.
+    selection = client.get(f"/console/petitions/{petition_id}/invalidations/new?postcode=YO1+7HH&postcode=LS1+4AP")
+    assert 'value="YO1 7HH, LS1 4AP"' in selection.get_data(as_text=True)
+    apply(client, petition_id, postcode_prefixes="YO1 7HH, LS1 4AP")
+    assert {s.name for s in signatures(app) if s.state == "invalidated"} == {"Ann Able", "Bob Bot", "Dan Doe"}
+
+
+def test_ipv4_mapped_addresses_match_what_signing_stored(app: Flask, client: FlaskClient, petition_id: int) -> None:
+    assert "1 signature match" in text_of_html(preview_page(client, petition_id, addresses="::ffff:10.1.2.3"))
+    assert "2 signatures match" in text_of_html(preview_page(client, petition_id, addresses="::ffff:10.1.2.0/120"))
+
+
+def test_name_patterns_fold_case_and_accents_on_every_database(
+    app: Flask, client: FlaskClient, petition_id: int
+) -> None:
+    with app.test_request_context():
+        request = signing.SignatureRequest(name="Émile Zola", email="emile@x.example", postcode="YO1 7HH")
+        signing.sign_petition("the-ban", request, client_ip="203.0.113.51")
+    assert "1 signature match" in text_of_html(preview_page(client, petition_id, name_pattern="émile*"))
+    assert "1 signature match" in text_of_html(preview_page(client, petition_id, name_pattern="EMILE Z*"))

@@ -48,7 +48,7 @@ def new_invalidation(petition_id: int) -> str | Response:
         # A selection from the trending view arrives in the query string (GET changes nothing).
         form.address_hashes.data = ",".join(request.args.getlist("address")[:200])
         form.domains.data = "\n".join(request.args.getlist("domain")[:200])
-        form.postcode_prefixes.data = " ".join(request.args.getlist("postcode")[:200])
+        form.postcode_prefixes.data = ", ".join(request.args.getlist("postcode")[:200])
     preview = None
     if form.validate_on_submit():
         try:

@@ -14,10 +14,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy import ColumnElement, and_, or_
 
 from campaign.errors import ValidationFailed
-from campaign.identity import InvalidEmail, canonical_email
+from campaign.identity import InvalidEmail, canonical_email, name_key, normalise_postcode
 from campaign.integrity.screening import keyed_hash
 from campaign.mail.service import mask_email
 from campaign.signing.models import Signature
@@ -93,7 +93,7 @@ def parse_criteria(
     criteria = Criteria(since=since.isoformat() if since else "", until=until.isoformat() if until else "")
     for value in _values(addresses):
         try:
-            network = ipaddress.ip_network(value, strict=False)
+            network = _unmapped(ipaddress.ip_network(value, strict=False))
         except ValueError:
             errors["addresses"] = f"“{value[:60]}” is not an IP address or range, like 203.0.113.7 or 203.0.113.0/24"
             break
@@ -121,12 +121,16 @@ def parse_criteria(
     pattern = name_pattern.strip()
     if len(pattern) > 100:
         errors["name_pattern"] = "Name pattern must be 100 characters or fewer"
-    elif pattern and not pattern.strip("*? "):
+    elif pattern and not _folded_pattern(pattern).strip("%_"):
         errors["name_pattern"] = "A name pattern needs some letters, not only wildcards"
     criteria.name_pattern = pattern
-    for value in _values(postcode_prefixes.upper().replace(" ", ",")):
+    for raw in re.split(r"[,;\n]+", postcode_prefixes.upper()):
+        value = " ".join(raw.split())
+        if not value:
+            continue
+        value = normalise_postcode(value) or value  # a whole postcode typed without its space
         if not _PREFIX.match(value):
-            errors["postcode_prefixes"] = f"“{value[:20]}” is not the start of a UK postcode, like YO1 or LS"
+            errors["postcode_prefixes"] = f"“{value[:20]}” is not the start of a UK postcode, like YO1, YO1 7 or LS"
             break
         criteria.postcode_prefixes.append(value)
     if since and until and since >= until:
@@ -141,13 +145,24 @@ def parse_criteria(
     return criteria
 
 
-def _like_pattern(glob: str) -> str:
-    escaped = glob.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return escaped.replace("*", "%").replace("?", "_")
+def _folded_pattern(glob: str) -> str:
+    """A LIKE pattern on ``name_key``: each part folded as names are (case, accents, spaces and
+    punctuation), so matching is the same on SQLite and PostgreSQL; ``*`` and ``?`` are wildcards."""
+    parts = re.split(r"([*?])", glob)
+    return "".join({"*": "%", "?": "_"}.get(part) or name_key(part) for part in parts)
+
+
+def _unmapped(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """``::ffff:10.1.2.0/120`` is ``10.1.2.0/24``: signing stores IPv4-mapped addresses as IPv4."""
+    if isinstance(network, ipaddress.IPv6Network) and network.prefixlen >= 96:
+        mapped = network.network_address.ipv4_mapped
+        if mapped is not None:
+            return ipaddress.IPv4Network((mapped, network.prefixlen - 96))
+    return network
 
 
 def _address_condition(value: str) -> ColumnElement[bool]:
-    network = ipaddress.ip_network(value, strict=False)
+    network = _unmapped(ipaddress.ip_network(value, strict=False))
     if network.num_addresses == 1:
         return Signature.ip_hash == keyed_hash("client-ip", network.network_address.compressed)
     shift = 8 if network.version == 4 else 80
@@ -156,10 +171,12 @@ def _address_condition(value: str) -> ColumnElement[bool]:
 
 
 def _postcode_condition(prefix: str) -> ColumnElement[bool]:
-    # A whole outward code (YO1) means that district only, not YO10-YO19; shorter ones are prefixes.
-    if _OUTWARD.match(prefix):
-        return or_(Signature.postcode.like(f"{prefix} %"), Signature.postcode == prefix)
-    return Signature.postcode.like(f"{prefix}%")
+    if " " in prefix:  # a sector (YO1 7) or a whole postcode (YO1 7HH)
+        return Signature.postcode == prefix if len(prefix.split(" ")[1]) == 3 else Signature.postcode.like(f"{prefix}%")
+    if _OUTWARD.match(prefix):  # a district: YO1 means YO1 only, not YO10-YO19
+        return Signature.postcode.like(f"{prefix} %")
+    # An area: B means B1, B23..., not BA or BS, so a digit must follow the letters.
+    return or_(*(Signature.postcode.like(f"{prefix}{digit}%") for digit in "0123456789"))
 
 
 def conditions(criteria: Criteria) -> list[ColumnElement[bool]]:
@@ -178,7 +195,7 @@ def conditions(criteria: Criteria) -> list[ColumnElement[bool]]:
     if criteria.emails:
         found.append(Signature.canonical_email.in_(criteria.emails))
     if criteria.name_pattern:
-        found.append(func.lower(Signature.name).like(_like_pattern(criteria.name_pattern), escape="\\"))
+        found.append(Signature.name_key.like(_folded_pattern(criteria.name_pattern)))
     if criteria.postcode_prefixes:
         found.append(or_(*(_postcode_condition(prefix) for prefix in criteria.postcode_prefixes)))
     if criteria.since:

@@ -24,7 +24,9 @@ class InvalidationForm(FlaskForm):
     name_pattern = TextLineField("Names like", description="* stands for any letters, ? for one: *test*",
                                  validators=[Length(max=100)])  # fmt: skip
     postcode_prefixes = TextLineField(
-        "Postcodes starting", description="Outward codes or areas, like YO1 or LS (YO1 does not include YO10)."
+        "Postcodes starting",
+        description="Separated by commas: areas, districts, sectors or whole postcodes, like LS, YO1, YO1 7 "
+        "(YO1 does not include YO10).",
     )
     since = LocalDateTimeField("Signed from (optional)")
     until = LocalDateTimeField("Signed before (optional)")

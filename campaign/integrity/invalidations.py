@@ -104,6 +104,9 @@ def _apply_batch(invalidation_id: int, now: datetime) -> int:
                    *conditions(criteria))
             .order_by(Signature.id)
             .limit(BATCH)
+            # Locked in id order, skipping rows another batch holds: two invalidations of one petition
+            # (a request and the worker) never deadlock (PostgreSQL; SQLite writes one at a time).
+            .with_for_update(of=Signature, skip_locked=True)
         )  # fmt: skip
         ids = list(session.scalars(batch))
         if not ids:

@@ -59,6 +59,9 @@ class ClientAddress:
     ip_hash: str
     version: int
     block: int
+    # What the per-address limit counts: the address, or for IPv6 its /64 (one household or phone
+    # is given a whole /64, so counting single addresses would let it rotate freely).
+    limit_key: str
 
 
 def client_address_facts(raw: str | None) -> ClientAddress | None:
@@ -69,11 +72,30 @@ def client_address_facts(raw: str | None) -> ClientAddress | None:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
     block = int(address) >> 8 if address.version == 4 else int(address) >> 80
-    return ClientAddress(keyed_hash("client-ip", address.compressed), address.version, block)
+    ip_hash = keyed_hash("client-ip", address.compressed)
+    limit_key = ip_hash if address.version == 4 else keyed_hash("client-ip", f"{int(address) >> 64:x}/64")
+    return ClientAddress(ip_hash, address.version, block, limit_key)
 
 
 def domain_of(canonical: str) -> str:
     return canonical.rpartition("@")[2].lower()
+
+
+# Public suffixes with two labels that people register under (enough for limits; a full public
+# suffix list would only matter for rarer ones, which are then limited a little more loosely).
+_TWO_LABEL_SUFFIXES = frozenset({
+    "co.uk", "org.uk", "me.uk", "ltd.uk", "plc.uk", "net.uk", "sch.uk", "ac.uk", "gov.uk", "nhs.uk", "police.uk",
+    "com.au", "net.au", "org.au", "edu.au", "gov.au", "co.nz", "org.nz", "co.za", "co.jp", "ne.jp", "or.jp",
+    "com.br", "com.cn", "com.mx", "co.in", "co.il", "com.tr", "com.sg", "com.hk", "co.kr",
+})  # fmt: skip
+
+
+def registrable_domain(domain: str) -> str:
+    """``mail.x1.evil.example`` -> ``evil.example``: limits apply to the whole domain, so nobody gets a
+    fresh allowance by inventing sub-domains."""
+    labels = domain.split(".")
+    keep = 3 if ".".join(labels[-2:]) in _TWO_LABEL_SUFFIXES else 2
+    return ".".join(labels[-keep:])
 
 
 def address_hash(canonical: str) -> str:
@@ -142,7 +164,7 @@ def _hit_all(items: Iterable[RateLimitItem], *keys: str) -> bool:
     return within
 
 
-def screen_signature(petition_id: int, canonical: str, client: ClientAddress | None) -> FraudReason | None:
+def screen_signature(petition_key: str, canonical: str, client: ClientAddress | None) -> FraudReason | None:
     """Why this signature should be held back silently, or None. Counts it against the limits."""
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return None
@@ -155,12 +177,12 @@ def screen_signature(petition_id: int, canonical: str, client: ClientAddress | N
     reason: FraudReason | None = None
     # Every limit is counted (not only up to the first exceeded), so a burst from one address
     # also shows against its domain and petition.
-    if client is not None and not _hit_all(_items("SIGN_LIMIT_PER_IP"), "sign-ip", client.ip_hash):
+    if client is not None and not _hit_all(_items("SIGN_LIMIT_PER_IP"), "sign-ip", client.limit_key):
         reason = FraudReason.IP_RATE
     if not _domain_matches(domain, rules.allowed_domains) and not _hit_all(
-        _items("SIGN_LIMIT_PER_DOMAIN"), "sign-domain", str(petition_id), domain
+        _items("SIGN_LIMIT_PER_DOMAIN"), "sign-domain", petition_key, registrable_domain(domain)
     ):
         reason = reason or FraudReason.DOMAIN_RATE
-    if not _hit_all(_items("SIGN_LIMIT_PER_PETITION"), "sign-petition", str(petition_id)):
+    if not _hit_all(_items("SIGN_LIMIT_PER_PETITION"), "sign-petition", petition_key):
         reason = reason or FraudReason.PETITION_RATE
     return reason

@@ -151,7 +151,9 @@ def fan_out_update_emails(*, batch_size: int = EMAIL_BATCH, max_batches: int = 2
             signers = db.session.execute(
                 select(Signature.id, Signature.email, Signature.name, Signature.confirmation_nonce,
                        Signature.update_emails_sent)
-                .where(Signature.petition_id == update.petition_id, Signature.state == SignatureState.CONFIRMED.value,
+                # Held-back signatures whose link was followed get updates too: being held back is silent.
+                .where(Signature.petition_id == update.petition_id,
+                       Signature.state.in_([SignatureState.CONFIRMED.value, SignatureState.FRAUDULENT.value]),
                        Signature.notify_progress.is_(True), Signature.id > update.email_cursor,
                        # Who gets it is settled when it is published: signers confirmed by then. (Someone
                        # confirming later, with a lower id than the cursor, must not be missed by some

@@ -64,8 +64,11 @@ def _signature_link(purpose: TokenPurpose, token: str) -> SignatureLink:
     if signature is None:
         return SignatureLink(signature_id, None, None, False, False)
     petition = db.session.get_one(Petition, signature.petition_id)
-    return SignatureLink(signature_id, petition, signature.name, signature.state == SignatureState.CONFIRMED,
-                         signature.notify_progress)  # fmt: skip
+    # A held-back signature whose link was followed is described as confirmed: being held back is silent.
+    looks_confirmed = signature.state == SignatureState.CONFIRMED or (
+        signature.state == SignatureState.FRAUDULENT and signature.confirmed_at is not None
+    )
+    return SignatureLink(signature_id, petition, signature.name, looks_confirmed, signature.notify_progress)
 
 
 def describe_withdrawal(token: str) -> SignatureLink:

@@ -84,7 +84,7 @@ class Signature(Base):
     ip_hash: Mapped[str | None] = mapped_column(String(32))
     ip_version: Mapped[int | None] = mapped_column(SmallInteger)
     ip_block: Mapped[int | None] = mapped_column(BigInteger)
-    invalidation_id: Mapped[int | None] = mapped_column(ForeignKey("invalidations.id", ondelete="RESTRICT"), index=True)
+    invalidation_id: Mapped[int | None] = mapped_column(ForeignKey("invalidations.id"), index=True)
     invalidated_from: Mapped[str | None] = mapped_column(String(16))
 
     petition: Mapped[Petition] = relationship()
@@ -110,6 +110,12 @@ class Signature(Base):
         ),
         CheckConstraint(
             f"invalidated_from IS NULL OR invalidated_from IN ({_RESTORABLE_SQL})", name="invalidated_from_known"
+        ),
+        CheckConstraint("(invalidated_from IS NULL) = (invalidation_id IS NULL)", name="invalidation_complete"),
+        # Reverting a counted signature gives it back its slot, so it must still hold one.
+        CheckConstraint(
+            "state != 'invalidated' OR invalidated_from != 'confirmed' OR household_slot IS NOT NULL",
+            name="invalidated_keeps_slot",
         ),
         CheckConstraint("ip_version IS NULL OR ip_version IN (4, 6)", name="ip_version_known"),
         CheckConstraint("(postcode IS NULL) != (country IS NULL)", name="postcode_or_country"),

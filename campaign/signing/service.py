@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import logging
 from collections.abc import Mapping, Sequence
@@ -211,6 +212,13 @@ _CONFIRM_HELD_BACK = (
            Signature.confirmed_at.is_(None))
     .values(confirmed_at=bindparam("confirmed_at_"))
 )  # fmt: skip
+# A held-back signature whose link was followed, sent again without anything suspicious: it counts.
+_COUNT_HELD_BACK = (
+    update(Signature)
+    .where(Signature.id == bindparam("signature"), Signature.state == SignatureState.FRAUDULENT.value,
+           Signature.confirmed_at.is_not(None))
+    .values(state=SignatureState.CONFIRMED.value, fraud_reason=None, household_slot=bindparam("slot"))
+)  # fmt: skip
 # A held-back signature sent again without anything suspicious gets a fresh chance.
 _CLEAR_HOLD = (
     update(Signature)
@@ -227,10 +235,12 @@ class SignatureRemoved(DomainError):
     title = "This signature has been removed"
 
 
-_REMOVED = SignatureRemoved(
-    "The petition's organisers have removed this signature, so it cannot be confirmed. "
-    "If you think this is a mistake, contact them through the petition page."
-)
+def _removed() -> SignatureRemoved:
+    # A new exception each time: a shared one would collect every raise's traceback.
+    return SignatureRemoved(
+        "The petition's organisers have removed this signature, so it cannot be confirmed. "
+        "If you think this is a mistake, contact them through the petition page."
+    )
 
 
 class HouseholdFull(DomainError):
@@ -266,7 +276,8 @@ def _emails_after_sending(emails_sent: int, last_emailed_at: datetime | None, no
     if last_emailed_at is not None and now - last_emailed_at > timedelta(seconds=_token_max_age()):
         return 1
     interval = timedelta(seconds=current_app.config["RESEND_MIN_INTERVAL_SECONDS"])
-    if last_emailed_at is not None and now - last_emailed_at < interval:
+    # A request that read the clock just before another one's email was recorded sees a negative gap.
+    if last_emailed_at is not None and max(now - last_emailed_at, timedelta(0)) < interval:
         return None
     if emails_sent >= current_app.config["SIGNATURE_EMAIL_CAP"]:
         return None
@@ -293,15 +304,20 @@ def _email(row: Any, kind: str, to_address: str, context: dict[str, Any], now: d
     return True
 
 
+def _household(mailbox: Sequence[Any], *, except_id: int | None = None) -> list[Any]:
+    """The signatures that take up a mailbox's household: counted ones, invalidated ones (which keep
+    their slot, so reverting can never collide) and held-back ones that look confirmed (so that being
+    held back changes nothing the person can see)."""
+    return [row for row in mailbox if row.id != except_id and (row.household_slot is not None or _looks_confirmed(row))]
+
+
 def _household_slot(mailbox: Sequence[Any], signature_id: int, postcode: str | None) -> int:
     """The slot a signature takes when confirmed: the first, or the second for a second person at the
     same postcode. Raises HouseholdFull when the mailbox's signatures are used up."""
-    # Invalidated signatures keep their slot, so reverting one can never collide with another.
-    confirmed = [row for row in mailbox if row.household_slot is not None and row.id != signature_id]
-    if not confirmed:
-        return 1
-    if len(confirmed) == 1 and postcode is not None and confirmed[0].postcode == postcode:
-        return 2 if confirmed[0].household_slot == 1 else 1
+    others = _household(mailbox, except_id=signature_id)
+    taken = {row.household_slot for row in others}
+    if not others or (len(others) == 1 and postcode is not None and others[0].postcode == postcode):
+        return 2 if 1 in taken else 1
     raise HouseholdFull(
         "This email address has already been used to sign this petition. Each address can sign once, "
         "or twice when two people at the same postcode share it."
@@ -337,7 +353,15 @@ def _sign(
     if same_person is not None and same_person.state == SignatureState.INVALIDATED:
         return SignOutcome.NOTHING_SENT  # removed by the organisers; signing again changes nothing
     if same_person is not None and same_person.state == SignatureState.FRAUDULENT and not held_back:
-        connection.execute(_CLEAR_HOLD, {"signature": same_person.id})
+        if same_person.confirmed_at is not None:
+            # Its mailbox was proved when the link was followed: it counts now (if its household has room),
+            # and the person is told what anyone signing twice is told.
+            with contextlib.suppress(HouseholdFull):
+                slot = _household_slot(mailbox, same_person.id, same_person.postcode)
+                connection.execute(_COUNT_HELD_BACK, {"signature": same_person.id, "slot": slot})
+                connection.execute(_INSERT_DELTA, {"petition_id": petition.id, "delta": 1, "created_at": now})
+        else:
+            connection.execute(_CLEAR_HOLD, {"signature": same_person.id})
         mailbox = connection.execute(
             _SIGNATURES_OF_MAILBOX, {"petition": petition.id, "canonical": signer.canonical_email}
         ).all()
@@ -346,6 +370,7 @@ def _sign(
         if _looks_confirmed(same_person):
             return SignOutcome.ALREADY_CONFIRMED
         if same_person.state == SignatureState.FRAUDULENT:
+            _household_slot(mailbox, same_person.id, same_person.postcode)  # the same refusal anyone gets
             connection.execute(_CONFIRM_HELD_BACK, {"signature": same_person.id, "confirmed_at_": now})
             return SignOutcome.CONFIRMED
         _count(same_person.id, petition.id, _household_slot(mailbox, same_person.id, same_person.postcode), now)
@@ -366,7 +391,7 @@ def _sign(
         )
         queued = _email(same_person, "already_signed", signer.email, context, now)
         return SignOutcome.ALREADY_SIGNED_NOTICE if queued else SignOutcome.NOTHING_SENT
-    confirmed = [row for row in mailbox if row.household_slot is not None]
+    confirmed = _household(mailbox)
     household_full = len(confirmed) >= 2 or (
         len(confirmed) == 1 and (signer.postcode is None or confirmed[0].postcode != signer.postcode)
     )
@@ -404,6 +429,7 @@ def _sign(
         },
     ).scalar_one()
     if verified and held_back:
+        _household_slot(mailbox, signature_id, signer.postcode)
         connection.execute(_CONFIRM_HELD_BACK, {"signature": signature_id, "confirmed_at_": now})
         return SignOutcome.CONFIRMED
     if verified:
@@ -445,14 +471,14 @@ def sign_petition(
     if signer is None:
         raise ValidationFailed(errors)
     verified = verified_email is not None and canonical_email(verified_email) == signer.canonical_email
-    screening: Screening | None = None
+    # Screened before the transaction, so no database lock is held while the limit storage answers;
+    # and once, however many times a race makes us try again.
+    client = client_address_facts(client_ip)
+    screening = Screening(screen_signature(slug, signer.canonical_email, client), client)
     for attempt in range(1, RACE_RETRIES + 1):
         try:
             with transaction():
                 petition = _open_petition(slug, now)
-                if screening is None:  # once, however many times a race makes us try again
-                    client = client_address_facts(client_ip)
-                    screening = Screening(screen_signature(petition.id, signer.canonical_email, client), client)
                 outcome = _sign(petition, signer, request, now, verified=verified, screening=screening)
             break
         except IntegrityError:
@@ -529,7 +555,7 @@ def describe_confirmation(token: str, *, now: datetime | None = None) -> Confirm
     if petition.status(now) == PublicStatus.HIDDEN:
         raise PetitionGone("This petition has been taken down, so signatures can no longer be confirmed.")
     if signature.state == SignatureState.INVALIDATED:
-        raise _REMOVED
+        raise _removed()
     return Confirmation(
         signature_id=signature.id,
         petition=petition,
@@ -554,7 +580,7 @@ def confirm_signature(token: str, *, now: datetime | None = None) -> bool:
                 if petition.status(now) == PublicStatus.HIDDEN:
                     raise PetitionGone("This petition has been taken down, so signatures can no longer be confirmed.")
                 if signature.state == SignatureState.INVALIDATED:
-                    raise _REMOVED
+                    raise _removed()
                 if _looks_confirmed(signature):
                     return False
                 if not confirmations_accepted(petition, now):
@@ -562,17 +588,18 @@ def confirm_signature(token: str, *, now: datetime | None = None) -> bool:
                         "This petition has closed, and signatures can no longer be confirmed. "
                         "Thank you for your support."
                     )
-                if signature.state == SignatureState.FRAUDULENT:
-                    db.session.connection().execute(
-                        _CONFIRM_HELD_BACK, {"signature": signature_id, "confirmed_at_": now}
-                    )
-                    break
                 mailbox = (
                     db.session.connection()
                     .execute(_SIGNATURES_OF_MAILBOX, {"petition": petition.id, "canonical": signature.canonical_email})
                     .all()
                 )
                 postcode = next(row.postcode for row in mailbox if row.id == signature_id)
+                if signature.state == SignatureState.FRAUDULENT:
+                    _household_slot(mailbox, signature_id, postcode)  # the same refusal anyone gets
+                    db.session.connection().execute(
+                        _CONFIRM_HELD_BACK, {"signature": signature_id, "confirmed_at_": now}
+                    )
+                    break
                 if not _count(signature_id, petition.id, _household_slot(mailbox, signature_id, postcode), now):
                     return False
             break

@@ -27,6 +27,8 @@ NEW_CHECKS = [
     ("invalidated_is_recorded", "(state = 'invalidated') = (invalidated_from IS NOT NULL AND invalidation_id IS NOT NULL)"),
     ("invalidated_from_known", "invalidated_from IS NULL OR invalidated_from IN ('pending', 'confirmed', 'fraudulent')"),
     ("ip_version_known", "ip_version IS NULL OR ip_version IN (4, 6)"),
+    ("invalidation_complete", "(invalidated_from IS NULL) = (invalidation_id IS NULL)"),
+    ("invalidated_keeps_slot", "state != 'invalidated' OR invalidated_from != 'confirmed' OR household_slot IS NOT NULL"),
 ]
 
 
@@ -84,7 +86,7 @@ def upgrade():
         batch_op.add_column(sa.Column('invalidated_from', sa.String(length=16), nullable=True))
         batch_op.create_index(batch_op.f('ix_signatures_invalidation_id'), ['invalidation_id'], unique=False)
         batch_op.create_index('ix_signatures_petition_id_created_at', ['petition_id', 'created_at'], unique=False)
-        batch_op.create_foreign_key(batch_op.f('fk_signatures_invalidation_id_invalidations'), 'invalidations', ['invalidation_id'], ['id'], ondelete='RESTRICT')
+        batch_op.create_foreign_key(batch_op.f('fk_signatures_invalidation_id_invalidations'), 'invalidations', ['invalidation_id'], ['id'])
         # Two new states: fraudulent (held back silently) and invalidated (removed by an organiser).
         batch_op.drop_constraint('state_known', type_='check')
         batch_op.drop_constraint('confirmed_has_slot', type_='check')
