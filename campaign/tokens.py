@@ -18,6 +18,10 @@ class TokenPurpose(enum.StrEnum):
     STOP_PROGRESS_EMAILS = "stop-progress-emails"
     READ_BRIEFING = "read-briefing"
     EMBEDDED_SIGN_FORM = "embedded-sign-form"
+    # The step between a correct password and a correct two-factor code (kept in the session).
+    SECOND_FACTOR_SIGN_IN = "second-factor-sign-in"
+    # A new two-factor secret between showing it and its first code being confirmed.
+    TWO_FACTOR_ENROLMENT = "two-factor-enrolment"
 
 
 class TokenInvalid(DomainError):
