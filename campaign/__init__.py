@@ -71,6 +71,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.strict_slashes = False
 
     _init_extensions(app)
+    import campaign.audit.capture  # the session hooks that record console changes
     import campaign.models  # noqa: F401 - every table in the metadata, whatever the blueprints import
 
     _register_blueprints(app)
@@ -110,10 +111,12 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from campaign.accounts import admin_views as organisers_console
     from campaign.accounts import views as accounts
     from campaign.api import docs as api_docs
     from campaign.api import views as api
     from campaign.areas import console_views as areas_console
+    from campaign.audit import console_views as audit_console
     from campaign.briefings import console_views as briefings_console
     from campaign.briefings import views as briefings
     from campaign.candidates import console_views as candidates_console
@@ -154,6 +157,8 @@ def _register_blueprints(app: Flask) -> None:
         api_docs.bp,
         accounts.bp,
         accounts.console_bp,
+        organisers_console.console_bp,
+        audit_console.console_bp,
         console.bp,
         privacy.bp,
         privacy_console.console_bp,

@@ -71,6 +71,19 @@ def create_organiser_command(email: str, name: str, role: str, organisation: str
     click.echo(f"Created {account.role} {account.email} in {account.organisation.name}.")
 
 
+@organiser.command("reset-two-factor")
+@click.argument("email")
+@with_appcontext
+def reset_two_factor_command(email: str) -> None:
+    """Turn two-factor sign-in off for an organiser who lost their device and recovery codes."""
+    from campaign.accounts.twofactor import reset
+
+    if not reset(email):
+        click.echo(f"No organiser {email} with two-factor sign-in on.", err=True)
+        raise SystemExit(1)
+    click.echo(f"Two-factor sign-in is off for {email}. They can sign in with their password and set it up again.")
+
+
 # --- demo data -----------------------------------------------------------------------
 
 

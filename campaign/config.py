@@ -158,6 +158,9 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
     )
     config["LOGIN_RATE_LIMIT_PER_IP"] = _limit(environ, "LOGIN_RATE_LIMIT_PER_IP", "20 per minute;200 per hour")
     config["LOGIN_MAX_FAILURES"] = parse_int("LOGIN_MAX_FAILURES", environ.get("LOGIN_MAX_FAILURES", "5"), minimum=1)
+    config["LOGIN_MAX_FAILURES_PER_IP"] = parse_int(
+        "LOGIN_MAX_FAILURES_PER_IP", environ.get("LOGIN_MAX_FAILURES_PER_IP", "20"), minimum=1
+    )
     config["LOGIN_LOCKOUT_MINUTES"] = parse_int(
         "LOGIN_LOCKOUT_MINUTES", environ.get("LOGIN_LOCKOUT_MINUTES", "15"), minimum=1
     )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from campaign.accounts.models import LoginThrottle, Organisation, Organiser, OrganiserSession
+from campaign.accounts.models import LoginThrottle, Organisation, Organiser, OrganiserSession, RecoveryCode
 from campaign.areas.models import Area, AreaPrefix
+from campaign.audit.models import AuditEvent
 from campaign.briefings.models import Briefing, BriefingItem
 from campaign.candidates.models import Candidate, CandidateStatement
 from campaign.consultations.models import Consultation, ConsultationResponse, WordingChange
@@ -17,6 +18,7 @@ from campaign.summaries.models import QuoteChoice
 __all__ = [
     "Area",
     "AreaPrefix",
+    "AuditEvent",
     "BlockedAddress",
     "Briefing",
     "BriefingItem",
@@ -34,6 +36,7 @@ __all__ = [
     "Petition",
     "PetitionUpdate",
     "QuoteChoice",
+    "RecoveryCode",
     "Signature",
     "SignatureCountDelta",
     "WordingChange",

@@ -21,6 +21,10 @@ class TokenPurpose(enum.StrEnum):
     WITHDRAW_SIGNATURE = "withdraw-signature"
     DELETE_RESPONSE = "delete-response"
     UNSUBSCRIBE = "unsubscribe"
+    # The step between a correct password and a correct two-factor code (kept in the session).
+    SECOND_FACTOR_SIGN_IN = "second-factor-sign-in"
+    # A new two-factor secret between showing it and its first code being confirmed.
+    TWO_FACTOR_ENROLMENT = "two-factor-enrolment"
 
 
 class TokenInvalid(DomainError):

@@ -157,8 +157,13 @@ def test_disabled_organisers_cannot_sign_in(client: FlaskClient, app: Flask) -> 
     with app.app_context():
         db.session.get_one(Organiser, organiser_id).disabled = True
         db.session.commit()
+    wrong = submit(client, "/login", {"email": "organiser@example.org", "password": "not the password"})
+    assert "Incorrect email address or password" in text_of(wrong), "nothing said to someone guessing"
+    assert "disabled" not in text_of(wrong)
     response = submit(client, "/login", {"email": "organiser@example.org", "password": DEFAULT_PASSWORD})
-    assert "Incorrect email address or password" in text_of(response)
+    assert response.status_code == 403
+    assert "This account has been disabled. Ask an administrator if you need it again." in text_of(response)
+    assert client.get("/console/").status_code == 302
 
 
 def test_next_only_redirects_within_the_site(client: FlaskClient, app: Flask) -> None:

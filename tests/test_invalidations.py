@@ -298,3 +298,25 @@ def test_name_patterns_fold_case_and_accents_on_every_database(
         signing.sign_petition("the-ban", request, client_ip="203.0.113.51")
     assert "1 signature match" in text_of_html(preview_page(client, petition_id, name_pattern="émile*"))
     assert "1 signature match" in text_of_html(preview_page(client, petition_id, name_pattern="EMILE Z*"))
+
+
+def test_invalidations_and_blocklist_changes_are_audited(app: Flask, client: FlaskClient, petition_id: int) -> None:
+    from sqlalchemy import select
+
+    from campaign.audit.models import AuditEvent
+    from campaign.integrity import service as integrity
+
+    invalidation_id = apply(client, petition_id, emails="dan@example.org")
+    page = client.get(f"/console/petitions/{petition_id}/invalidations/{invalidation_id}")
+    client.post(page.request.path, data={"csrf_token": csrf_token(page.data)})
+    with app.test_request_context():
+        integrity.set_domain_rule("evil.example", "block", "seen in trending")
+    with app.app_context():
+        events = list(db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+    by_action = {event.action: event for event in events}
+    created = by_action["invalidation.create"]
+    assert created.actor_label and "Olive" in created.actor_label
+    assert created.after is not None and created.after["reason"] == "Bots" and created.after["matched"] == 1
+    assert "dan@example.org" not in str(created.after) and "d***@example.org" in str(created.after)
+    assert by_action["invalidation.revert"].target_id == str(invalidation_id)
+    assert by_action["email-rule.set"].after == {"rule": "block", "note": "seen in trending"}

@@ -18,6 +18,7 @@ PUBLIC_ENDPOINTS = {
     "petitions.index",
     "petitions.show",
     "accounts.login",
+    "accounts.login_code",
     "accounts.logout",
     "signing.sign",
     "signing.check_email",

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.db import Base, utcnow
@@ -44,6 +44,13 @@ class Organiser(UserMixin, Base):
     disabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Two-factor authentication: the TOTP secret, encrypted with a key derived from SECRET_KEY (see
+    # accounts.twofactor), when it was turned on, and the last time step used, so no code works twice.
+    # (Set and cleared together by accounts.twofactor. No CHECK ties them: adding one would make SQLite
+    # rebuild this table, and dropping it would cascade to every table that refers to organisers.)
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
 
     organisation: Mapped[Organisation] = relationship(back_populates="organisers", lazy="joined")
 
@@ -52,6 +59,10 @@ class Organiser(UserMixin, Base):
         CheckConstraint("email = lower(email)", name="email_lower_case"),
         CheckConstraint("length(name) > 0", name="name_not_empty"),
     )
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None
 
     @property
     def is_admin(self) -> bool:
@@ -89,9 +100,24 @@ class OrganiserSession(Base):
     __table_args__ = (CheckConstraint("expires_at > created_at", name="expires_after_creation"),)
 
 
+class RecoveryCode(Base):
+    """A single-use code for signing in without the authenticator app; only its hash is kept."""
+
+    __tablename__ = "organiser_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organiser_id: Mapped[int] = mapped_column(ForeignKey("organisers.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("organiser_id", "code_hash"),)
+
+
 class LoginThrottle(Base):
-    """Failed sign-ins per email address (hashed: no address is stored), known or not,
-    so throttling reveals nothing about which accounts exist."""
+    """Failed sign-ins per email address, network address or account's two-factor codes (see
+    accounts.throttle). ``email_hash`` holds a keyed hash of whichever it is: nothing is stored
+    readably, and unknown addresses are counted like known ones."""
 
     __tablename__ = "login_throttles"
 

@@ -1,4 +1,4 @@
-"""Organiser accounts: creation, sign-in and passwords."""
+"""Organiser accounts: creation, sign-in, sessions and passwords."""
 
 from __future__ import annotations
 
@@ -18,17 +18,21 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from campaign.accounts.models import LoginThrottle, Organisation, Organiser, OrganiserSession, Role
+from campaign.accounts import throttle
+from campaign.accounts.models import Organisation, Organiser, OrganiserSession, Role
+from campaign.accounts.passwords import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, password_problem
+from campaign.accounts.throttle import SignInLocked
+from campaign.audit.capture import automatic_capture_off
+from campaign.audit.service import record_action
 from campaign.db import transaction, utcnow
 from campaign.errors import DomainError, ValidationFailed
 from campaign.extensions import db
 from campaign.text import clean_line
 
+__all__ = ["PASSWORD_MAX_LENGTH", "PASSWORD_MIN_LENGTH", "SignInLocked", "password_problem"]
+
 logger = logging.getLogger(__name__)
 
-PASSWORD_MIN_LENGTH = 12
-# Long enough for any passphrase, short enough that hashing cannot be used to tie up a worker.
-PASSWORD_MAX_LENGTH = 256
 NAME_MAX_LENGTH = 120
 
 _hasher = PasswordHasher()
@@ -47,21 +51,6 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def password_problem(password: str, email: str = "") -> str | None:
-    """Why a new password is not acceptable, or None."""
-    if len(password) < PASSWORD_MIN_LENGTH:
-        return f"Use at least {PASSWORD_MIN_LENGTH} characters"
-    if len(password) > PASSWORD_MAX_LENGTH:
-        return f"Use at most {PASSWORD_MAX_LENGTH} characters"
-    if password.strip() != password or not password.strip():
-        return "Do not start or end your password with spaces"
-    if email and password.lower() == email.lower():
-        return "Your password must not be your email address"
-    if len(set(password)) < 4:
-        return "Use a less repetitive password"
-    return None
-
-
 def normalise_login_email(raw: str) -> str:
     """Organiser emails are compared lower-cased (and IDNA-normalised)."""
     try:
@@ -71,64 +60,31 @@ def normalise_login_email(raw: str) -> str:
         raise ValidationFailed({"email": message}) from None
 
 
-class SignInLocked(DomainError):
-    status_code = 429
-    title = "Too many failed attempts"
+class AccountDisabled(DomainError):
+    """Said only after the right password: a wrong one gets the usual answer."""
+
+    status_code = 403
+    title = "This account has been disabled"
 
 
-def _email_hash(email: str) -> str:
-    return hashlib.sha256(f"login:{email.strip().lower()}".encode()).hexdigest()
+def authenticate(email: str, password: str, *, address: str | None = None) -> Organiser | None:
+    """The organiser with these credentials, or None.
 
-
-def _check_not_locked(email: str, now: datetime) -> None:
-    throttle = db.session.get(LoginThrottle, _email_hash(email))
-    if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
-        minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60) + 1)
-        raise SignInLocked(
-            f"There have been too many failed attempts to sign in with this email address. "
-            f"Try again in {minutes} minute{'s' if minutes != 1 else ''}."
-        )
-
-
-def _record_failure(email: str, now: datetime) -> None:
-    """Count a failure; enough of them within the window lock the address for a while."""
-    window = timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
-    for attempt in (1, 2):
-        try:
-            with transaction():
-                throttle = db.session.get(LoginThrottle, _email_hash(email), with_for_update=True)
-                if throttle is None:
-                    throttle = LoginThrottle(email_hash=_email_hash(email), failures=0, window_started_at=now)
-                    db.session.add(throttle)
-                if now - throttle.window_started_at > window:
-                    throttle.failures, throttle.window_started_at = 0, now
-                throttle.failures += 1
-                if throttle.failures >= current_app.config["LOGIN_MAX_FAILURES"]:
-                    throttle.locked_until = now + window
-            return
-        except IntegrityError:
-            if attempt == 2:
-                raise  # two first failures raced; the second pass finds the row
-
-
-def _clear_failures(email: str) -> None:
-    with transaction():
-        throttle = db.session.get(LoginThrottle, _email_hash(email))
-        if throttle is not None:
-            db.session.delete(throttle)
-
-
-def authenticate(email: str, password: str) -> Organiser | None:
-    """The organiser with these credentials, or None; SignInLocked after too many failures.
-
-    Unknown emails take as long, and lock the same way, as wrong passwords."""
+    Raises SignInLocked after too many failures for the email address or (given ``address``) from
+    that network address, and AccountDisabled for the right password to a disabled account.
+    Unknown emails take as long, and lock the same way, as wrong passwords.
+    """
     now = utcnow()
-    _check_not_locked(email, now)
+    counters = [throttle.for_email(email)] + ([throttle.for_address(address)] if address else [])
+    throttle.check_not_locked(counters, now)
     organiser = _verified(email, password)
     if organiser is None:
-        _record_failure(email, now)
+        throttle.record_failure(counters, now)
         return None
-    _clear_failures(email)
+    # Only the email's count starts again: one good account must not reset a network's failures.
+    throttle.clear(counters[0])
+    if organiser.disabled:
+        raise AccountDisabled("This account has been disabled. Ask an administrator if you need it again.")
     return organiser
 
 
@@ -144,9 +100,32 @@ def _verified(email: str, password: str) -> Organiser | None:
         _hasher.verify(organiser.password_hash, password)
     except (VerificationError, InvalidHashError):
         return None
-    if organiser.disabled:
-        return None
     return organiser
+
+
+def locked_organiser(organiser_id: int) -> Organiser | None:
+    """Within a transaction: the organiser, its row locked (only its row: FOR UPDATE cannot lock
+    the outer-joined organisation that is loaded with it)."""
+    query = select(Organiser).where(Organiser.id == organiser_id).with_for_update(of=Organiser)
+    return db.session.scalar(query.execution_options(populate_existing=True))
+
+
+def password_fingerprint(organiser: Organiser) -> str:
+    """Changes whenever the password does: ties a half-finished sign-in to the password it checked."""
+    return hashlib.sha256(f"campaign.password:{organiser.password_hash}".encode()).hexdigest()[:24]
+
+
+def upgrade_password_hash(organiser_id: int, password: str) -> None:
+    """Re-hash with today's parameters if the stored hash is out of date (after a correct password)."""
+    # Hashing is slow: never inside a transaction (which holds the SQLite write lock).
+    current_hash = db.session.get_one(Organiser, organiser_id).password_hash
+    if not _hasher.check_needs_rehash(current_hash):
+        return
+    upgraded = hash_password(password)
+    with transaction():
+        organiser = locked_organiser(organiser_id)
+        if organiser is not None and organiser.password_hash == current_hash:
+            organiser.password_hash = upgraded
 
 
 def _secret_hash(secret: str) -> str:
@@ -166,25 +145,31 @@ def _new_session(organiser: Organiser, now: datetime) -> str:
     return organiser.login_id
 
 
+def signed_in(organiser: Organiser, now: datetime, *, second_factor: str | None = None) -> str:
+    """Within a transaction: record the sign-in and start a new session; returns its login id."""
+    organiser.last_login_at = now
+    login_id = _new_session(organiser, now)
+    record_action("account.sign_in", target_type="organiser", target_id=organiser.id, actor_id=organiser.id,
+                  after={"second_factor": second_factor} if second_factor else None)  # fmt: skip
+    return login_id
+
+
 def start_session(organiser_id: int, password: str) -> Organiser:
-    """Sign an organiser in: a new session, the sign-in time, and the password hash upgraded if
-    its parameters are out of date. The returned organiser's ``get_id()`` is the new login id."""
+    """Sign an organiser in (after ``authenticate``): a new session, the sign-in time, and the password
+    hash upgraded if its parameters are out of date. The returned organiser's ``get_id()`` is the
+    new login id, different on every sign-in, so nothing set before signing in can carry over."""
+    upgrade_password_hash(organiser_id, password)
     now = utcnow()
-    # Hashing is slow: never inside a transaction (which holds the SQLite write lock).
-    current_hash = db.session.get_one(Organiser, organiser_id).password_hash
-    upgraded = hash_password(password) if _hasher.check_needs_rehash(current_hash) else None
-    with transaction():
+    with automatic_capture_off(), transaction():
         organiser = db.session.get_one(Organiser, organiser_id)
-        organiser.last_login_at = now
-        if upgraded is not None:
-            organiser.password_hash = upgraded
-        login_id = _new_session(organiser, now)
+        login_id = signed_in(organiser, now)
     organiser.login_id = login_id
     logger.info("organiser signed in", extra={"organiser_id": organiser_id})
     return organiser
 
 
-def _end_sessions(organiser_id: int, now: datetime, *, except_id: int | None = None) -> None:
+def end_sessions(organiser_id: int, now: datetime, *, except_id: int | None = None) -> None:
+    """Within a transaction: sign the organiser out everywhere (but ``except_id``)."""
     query = update(OrganiserSession).where(
         OrganiserSession.organiser_id == organiser_id, OrganiserSession.ended_at.is_(None)
     )
@@ -198,14 +183,16 @@ def end_session(login_id: str | None) -> None:
     session_row = _session_for(login_id)
     if session_row is None:
         return
-    with transaction():
+    organiser_id = session_row.organiser_id
+    with automatic_capture_off(), transaction():
         db.session.execute(
             update(OrganiserSession)
             .where(OrganiserSession.id == session_row.id)
             .values(ended_at=utcnow())
             .execution_options(synchronize_session=False)
         )
-    logger.info("organiser signed out", extra={"organiser_id": session_row.organiser_id})
+        record_action("account.sign_out", target_type="organiser", target_id=organiser_id, actor_id=organiser_id)
+    logger.info("organiser signed out", extra={"organiser_id": organiser_id})
 
 
 @dataclass(frozen=True)
@@ -257,7 +244,7 @@ def create_organiser(new: NewOrganiser) -> Organiser:
         raise ValidationFailed(errors)
     password_hash = hash_password(new.password)  # slow: before the transaction, not inside it
     try:
-        with transaction():
+        with automatic_capture_off(), transaction():
             if db.session.scalar(select(func.count()).where(Organiser.email == email)):
                 raise ValidationFailed({"email": "An organiser with that email address already exists"})
             organiser = Organiser(
@@ -268,9 +255,26 @@ def create_organiser(new: NewOrganiser) -> Organiser:
                 organisation=_organisation_for(organisation_name),
             )
             db.session.add(organiser)
+            db.session.flush()
+            record_action(
+                "organiser.create",
+                target_type="organiser",
+                target_id=organiser.id,
+                organisation_id=organiser.organisation_id,
+                after={"name": name, "role": organiser.role, "organisation": organiser.organisation.name},
+            )
     except IntegrityError:
         raise ValidationFailed({"email": "An organiser with that email address already exists"}) from None
     logger.info("organiser created", extra={"organiser_id": organiser.id, "role": organiser.role})
+    return organiser
+
+
+def check_password(organiser_id: int, password: str, field: str = "password") -> Organiser:
+    """The organiser, if ``password`` is theirs (throttled like signing in); for confirming a change."""
+    organiser = db.session.get_one(Organiser, organiser_id)
+    if authenticate(organiser.email, password) is None:
+        raise ValidationFailed({field: "Your password is not correct" if field == "password"
+                                else "Your current password is not correct"})  # fmt: skip
     return organiser
 
 
@@ -278,20 +282,20 @@ def change_password(organiser_id: int, current_password: str, new_password: str)
     """Change a password after checking the current one; every session ends and a new one starts.
 
     The returned organiser's ``get_id()`` is the new session's login id."""
-    organiser = db.session.get_one(Organiser, organiser_id)
+    organiser = check_password(organiser_id, current_password, "current_password")
     email = organiser.email
-    if authenticate(email, current_password) is None:
-        raise ValidationFailed({"current_password": "Your current password is not correct"})
     problem = password_problem(new_password, email)
     if problem:
         raise ValidationFailed({"new_password": problem})
     now = utcnow()
     password_hash = hash_password(new_password)  # slow: before the transaction, not inside it
-    with transaction():
+    with automatic_capture_off(), transaction():
         organiser = db.session.get_one(Organiser, organiser_id)
         organiser.password_hash = password_hash
-        _end_sessions(organiser_id, now)
+        end_sessions(organiser_id, now)
         login_id = _new_session(organiser, now)
+        record_action("account.password_change", target_type="organiser", target_id=organiser_id,
+                      after={"other_sessions_ended": True})  # fmt: skip
     organiser.login_id = login_id
     logger.info("organiser changed password", extra={"organiser_id": organiser_id})
     return organiser

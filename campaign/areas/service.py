@@ -15,6 +15,8 @@ from sqlalchemy.orm import selectinload
 from campaign.accounts.models import Organisation, Organiser
 from campaign.areas.lookup import AreaLookup, InvalidPrefix, normalise_prefix
 from campaign.areas.models import AREA_NAME_MAX, Area, AreaPrefix
+from campaign.audit.capture import automatic_capture_off
+from campaign.audit.service import record_action
 from campaign.db import transaction
 from campaign.errors import DomainError, NotFound, ValidationFailed
 from campaign.exports.safe import from_spreadsheet, spreadsheet_safe
@@ -126,7 +128,10 @@ def area_note(organisation_id: int) -> str:
 def replace_mapping(organiser: Organiser, rows: list[MappingRow]) -> int:
     """Replace every area and prefix of the organiser's organisation with ``rows``; returns the areas made."""
     organisation_id = organiser.organisation_id
-    with transaction():
+    # Core deletes bypass the audit log's automatic capture, and one event for the whole
+    # replacement says more than hundreds: this records it itself.
+    with automatic_capture_off(), transaction():
+        before = _mapping_of(organisation_id)
         db.session.execute(delete(AreaPrefix).where(AreaPrefix.organisation_id == organisation_id))
         db.session.execute(delete(Area).where(Area.organisation_id == organisation_id))
         areas: dict[str, Area] = {}
@@ -136,8 +141,36 @@ def replace_mapping(organiser: Organiser, rows: list[MappingRow]) -> int:
                 area = areas[row.area] = Area(organisation_id=organisation_id, name=row.area)
                 db.session.add(area)
             area.prefixes.append(AreaPrefix(organisation_id=organisation_id, prefix=row.prefix))
+        after: dict[str, list[str]] = {}
+        for row in rows:
+            after.setdefault(row.area, []).append(row.prefix)
+        record_action(
+            "areas.replace",
+            actor_id=organiser.id,
+            target_type="organisation",
+            target_id=organisation_id,
+            organisation_id=organisation_id,
+            before={"areas": before},
+            after={"areas": {name: sorted(prefixes) for name, prefixes in sorted(after.items())}},
+        )
     logger.info("areas replaced", extra={"organisation_id": organisation_id, "areas": len(areas)})
     return len(areas)
+
+
+def _mapping_of(organisation_id: int) -> dict[str, list[str]]:
+    """Area name -> its prefixes, for the audit log."""
+    rows = db.session.execute(
+        select(Area.name, AreaPrefix.prefix)
+        .outerjoin(AreaPrefix, AreaPrefix.area_id == Area.id)
+        .where(Area.organisation_id == organisation_id)
+        .order_by(Area.name, AreaPrefix.prefix)
+    )
+    mapping: dict[str, list[str]] = {}
+    for name, prefix in rows:
+        prefixes = mapping.setdefault(name, [])
+        if prefix is not None:
+            prefixes.append(prefix)
+    return mapping
 
 
 def _parse_prefix_list(raw: str) -> list[str]:

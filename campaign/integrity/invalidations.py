@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import func, insert, select, update
 
+from campaign.audit.service import record_action
 from campaign.db import transaction, utcnow
 from campaign.errors import DomainError, NotFound, ValidationFailed
 from campaign.extensions import db
@@ -76,18 +77,14 @@ def create_invalidation(petition_id: int, criteria: Criteria, reason: str, organ
         session.add(invalidation)
         session.flush()
         invalidation_id = invalidation.id
-        _audit("invalidation.create", invalidation_id, {"reason": reason[:500], "criteria": criteria.to_json(),
-                                                         "matched": matched})  # fmt: skip
+        # Addresses typed as criteria are masked in the log, as in the record once applied.
+        masked = criteria.without_addresses().to_json()
+        _audit("invalidation.create", invalidation_id, {"reason": reason[:500], "matched": matched, "criteria": masked})
     logger.info("invalidation %d created", invalidation_id, extra={"petition_id": petition_id})
     return invalidation_id
 
 
 def _audit(action: str, invalidation_id: int, after: dict[str, object]) -> None:
-    """Recorded in the audit log (see campaign.audit) when it is available."""
-    try:
-        from campaign.audit.service import record_action  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return
     record_action(action, target_type="invalidation", target_id=invalidation_id, after=after)
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select, update
 
+from campaign.audit.service import record_action
 from campaign.db import transaction, utcnow
 from campaign.errors import NotFound, ValidationFailed
 from campaign.extensions import db
@@ -23,10 +24,6 @@ logger = logging.getLogger(__name__)
 
 
 def _audit(action: str, target: str, before: dict[str, object] | None, after: dict[str, object] | None) -> None:
-    try:
-        from campaign.audit.service import record_action  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return
     record_action(action, target_type="email-rule", target_id=target, before=before, after=after)
 
 

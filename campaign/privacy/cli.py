@@ -12,10 +12,6 @@ from flask.cli import with_appcontext
 
 from campaign.errors import ValidationFailed
 
-# LEAD (audit): subject-export and erase are organiser actions on personal data; record them with
-# record_action("privacy.subject_export" / "privacy.erase", target_type="email", target_id=<masked>)
-# inside the same transaction (see the notes in docs/privacy.md).
-
 
 def _fail(error: ValidationFailed) -> None:
     for message in error.errors.values():

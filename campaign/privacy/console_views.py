@@ -33,7 +33,6 @@ def requests() -> str | Response:
         try:
             if action == "erase":
                 report = subjects.erase_subject(form.email.data or "")
-                # LEAD (audit): record_action("privacy.erase", ...) belongs inside erase_subject's transaction.
                 flash(f"Erased {report.signatures} signatures ({report.confirmed_signatures} taken off their "
                       f"counts), {report.responses} responses and {report.mails} emails.", "success")  # fmt: skip
                 return redirect(url_for(".requests"))

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
+from campaign.audit.service import record_action, record_read
 from campaign.consultations.answers import describe_answer, visible_questions
 from campaign.consultations.models import Consultation, ConsultationResponse
 from campaign.consultations.service import definition_of
@@ -124,7 +125,7 @@ class ErasureReport:
 def erase_subject(raw_email: str, *, now: datetime | None = None) -> ErasureReport:
     """Delete everything held about an address, in one transaction; confirmed signatures leave their counts.
 
-    Record the organiser's action with the audit log in the same transaction (see docs/privacy.md).
+    The audit log records who did it, in the same transaction (with the address masked).
     """
     subject = subject_of(raw_email)
     now = now or utcnow()
@@ -133,6 +134,10 @@ def erase_subject(raw_email: str, *, now: datetime | None = None) -> ErasureRepo
         mails = delete_mail(_mail_condition(subject, signatures, responses))
         removed = remove_signatures(Signature.canonical_email == subject.canonical, now)
         removed_responses = remove_responses(ConsultationResponse.canonical_email == subject.canonical)
+        record_action(
+            "privacy.erase", target_type="email", target_id=mask_email(subject.email),
+            before={"signatures": len(removed), "responses": len(removed_responses), "mails": mails},
+        )  # fmt: skip
     report = ErasureReport(
         signatures=len(removed),
         confirmed_signatures=sum(1 for row in removed if row.state == SignatureState.CONFIRMED.value),
@@ -216,8 +221,9 @@ def _mail_record(message: OutboxMessage) -> dict[str, Any]:
 
 
 def subject_export(raw_email: str, *, now: datetime | None = None) -> dict[str, Any]:
-    """Everything held about an address, as one JSON-ready document."""
+    """Everything held about an address, as one JSON-ready document (its reading is audited)."""
     subject = subject_of(raw_email)
+    record_read("privacy.subject_export", target_type="email", target_id=mask_email(subject.email), details={})
     signatures, responses = _signature_rows(subject), _response_rows(subject)
     petition_ids = {s.petition_id for s in signatures}
     petitions = {p.id: p for p in db.session.scalars(select(Petition).where(Petition.id.in_(petition_ids)))}

@@ -9,6 +9,7 @@ from flask import abort, flash, redirect, render_template, request, stream_with_
 from werkzeug.wrappers import Response
 
 from campaign.areas.service import area_note, lookup_for
+from campaign.audit.service import record_read
 from campaign.console import current_organiser, make_console_blueprint
 from campaign.consultations import service as consultations
 from campaign.db import utcnow
@@ -38,6 +39,11 @@ def _date_range() -> tuple[DateRange, dict[str, str]]:
 def _download(export: ExportFile, what: str, subject_id: int) -> FlaskResponse:
     logger.info("export downloaded", extra={"what": what, "id": subject_id, "rows": export.rows,
                                             "organiser_id": current_organiser().id})  # fmt: skip
+    # Personal data leaving the system: the audit log says who took which rows, and when.
+    subject = "petition" if what == "signatures" else "consultation"
+    record_read(f"{subject}.export", target_type=subject, target_id=subject_id,
+                details={"what": what, "rows": export.rows, "file": export.filename,
+                         **{key: request.args[key] for key in ("start", "end") if request.args.get(key)}})  # fmt: skip
     return FlaskResponse(
         stream_with_context(export.chunks),
         mimetype=export.mimetype,
