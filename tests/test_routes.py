@@ -53,6 +53,8 @@ PUBLIC_ENDPOINTS = {
     "privacy.withdraw",
     "privacy.delete_response",
     "privacy.unsubscribe",
+    "health.healthz",
+    "health.readyz",
 }
 
 
