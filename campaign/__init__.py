@@ -97,11 +97,13 @@ def _configure_logging(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from campaign.accounts.service import load_organiser
+    from campaign.config import apply_limit_storage_defaults
     from campaign.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
+    apply_limit_storage_defaults(app.config)  # after the test's overrides, which may name a Redis
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -126,6 +128,7 @@ def _register_blueprints(app: Flask) -> None:
     from campaign.consultations import views as consultations
     from campaign.embed import console_views as embed_console
     from campaign.embed import views as embed
+    from campaign.health import bp as health
     from campaign.integrity import console_views as integrity_console
     from campaign.outcomes import console_views as outcomes_console
     from campaign.outcomes import views as outcomes
@@ -162,6 +165,7 @@ def _register_blueprints(app: Flask) -> None:
         console.bp,
         privacy.bp,
         privacy_console.console_bp,
+        health,
     ):
         app.register_blueprint(blueprint)
 

@@ -181,6 +181,10 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
     )
     config["MAIL_SENDERS"] = parse_int("MAIL_SENDERS", environ.get("MAIL_SENDERS", "4"), minimum=1)
     config["MAIL_MAX_ATTEMPTS"] = parse_int("MAIL_MAX_ATTEMPTS", environ.get("MAIL_MAX_ATTEMPTS", "30"), minimum=1)
+    # A sender that dies mid-batch leaves its messages leased this long before another takes them.
+    config["MAIL_LEASE_SECONDS"] = parse_int("MAIL_LEASE_SECONDS", environ.get("MAIL_LEASE_SECONDS", "120"), minimum=2)
+    # The first retry after a failed delivery; each further one waits twice as long (up to 15 minutes).
+    config["MAIL_RETRY_SECONDS"] = parse_int("MAIL_RETRY_SECONDS", environ.get("MAIL_RETRY_SECONDS", "30"), minimum=1)
     config["COUNT_REFRESH_SECONDS"] = parse_int(
         "COUNT_REFRESH_SECONDS", environ.get("COUNT_REFRESH_SECONDS", "5"), minimum=2
     )
@@ -248,6 +252,21 @@ def _limit(environ: Mapping[str, str], name: str, default: str) -> str:
     if not parsed:
         raise ConfigError(f"{name} {value!r} is not a rate limit; write it like '20 per minute;200 per hour'")
     return value
+
+
+# Redis answers a rate-limit check in a millisecond or two; one that has stopped answering must
+# not hold every request up for redis-py's default five seconds (and again at each recovery check).
+LIMIT_STORAGE_TIMEOUT_SECONDS = 1.0
+
+
+def apply_limit_storage_defaults(config: dict[str, Any]) -> None:
+    """Short socket timeouts for a Redis limit storage, unless the deployment chose its own options."""
+    uri = str(config.get("RATELIMIT_STORAGE_URI", ""))
+    if uri.startswith(("redis://", "rediss://", "redis+unix://")) and "RATELIMIT_STORAGE_OPTIONS" not in config:
+        config["RATELIMIT_STORAGE_OPTIONS"] = {
+            "socket_connect_timeout": LIMIT_STORAGE_TIMEOUT_SECONDS,
+            "socket_timeout": LIMIT_STORAGE_TIMEOUT_SECONDS,
+        }
 
 
 def apply_fixed_settings(config: dict[str, Any]) -> None:

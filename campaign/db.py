@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Dialect, MetaData, event, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, registry
 from sqlalchemy.types import TypeDecorator
@@ -195,3 +196,25 @@ def lock_key(session: Session, key: str) -> None:
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether an error means the database cannot be used just now (rather than a bug in a query).
+
+    Unreachable or restarting servers, dropped connections, an exhausted pool and, on SQLite, a lock
+    held past the busy timeout or an unreadable file: trying again in a while may well work, so
+    requests answer 503 and background jobs wait, instead of reporting a crash.
+    """
+    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, sa_exc.TimeoutError | sa_exc.DisconnectionError):
+        return True
+    if not isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError):
+        return False
+    if isinstance(error.orig, sqlite3.Error):
+        # SQLite reports a misspelt query as an OperationalError too: only these are temporary.
+        return any(words in str(error.orig).lower() for words in _SQLITE_TEMPORARY)
+    return True
+
+
+_SQLITE_TEMPORARY = ("database is locked", "database table is locked", "unable to open", "disk i/o error")

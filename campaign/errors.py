@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from campaign.db import database_unavailable
+from campaign.extensions import login_manager
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +98,29 @@ def error_response(status: int, message: str | None = None, title: str | None = 
     return response
 
 
+# How long to tell clients to wait when the database is out of reach (a restart or failover).
+RETRY_AFTER_SECONDS = 30
+_UNAVAILABLE_LOG_EVERY_SECONDS = 10.0
+_last_unavailable_log = 0.0
+
+
+def database_unavailable_response(error: BaseException) -> Response:
+    """The 503 page for a request that needed the database while it was out of reach."""
+    global _last_unavailable_log
+    if time.monotonic() - _last_unavailable_log > _UNAVAILABLE_LOG_EVERY_SECONDS:
+        # Once in a while, not once per request: an outage would otherwise flood the log.
+        _last_unavailable_log = time.monotonic()
+        cause = getattr(error, "orig", None) or error
+        reason = str(cause).strip().splitlines()[0][:200] if str(cause).strip() else ""
+        logger.error("database unavailable, answering 503 (%s: %s)", type(cause).__name__, reason)
+    # The page itself must not need the database: whoever was signed in is not looked up again.
+    g._login_user = login_manager.anonymous_user()
+    response = error_response(503)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError) -> Response:
@@ -117,6 +145,12 @@ def register_error_handlers(app: Flask) -> None:
             if name in ("Allow", "Retry-After"):
                 response.headers[name] = value
         return response
+
+    @app.errorhandler(SQLAlchemyError)
+    def handle_database_error(error: SQLAlchemyError) -> Response:
+        if database_unavailable(error):
+            return database_unavailable_response(error)
+        return handle_unexpected_error(error)
 
     @app.errorhandler(Exception)
     def handle_unexpected_error(error: Exception) -> Response:

@@ -7,6 +7,7 @@ never delays the folding of signature counts, and several mail senders work side
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
@@ -16,12 +17,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 
+from campaign.db import database_unavailable
 from campaign.extensions import db
 
 logger = logging.getLogger(__name__)
 
 RETENTION_EVERY_SECONDS = 86_400.0
+# While the database is out of reach every job fails every tick: say so once a minute per job.
+UNAVAILABLE_LOG_EVERY_SECONDS = 60.0
 
 
 @dataclass
@@ -65,14 +70,26 @@ def default_jobs(app: Flask) -> list[Job]:
     return jobs
 
 
+_unavailable_logged: dict[str, float] = {}
+
+
 def run_job(app: Flask, job: Job) -> None:
     """Run a job once; a failure is logged and the job runs again next time."""
     with app.app_context():
         try:
             job.run()
-        except Exception:
-            logger.exception("background job %r failed; it will run again", job.name)
-            db.session.rollback()
+            if _unavailable_logged.pop(job.name, None) is not None:
+                logger.info("background job %r reaches the database again", job.name)
+        except Exception as error:
+            last_logged = _unavailable_logged.get(job.name)
+            if not database_unavailable(error):
+                logger.exception("background job %r failed; it will run again", job.name)
+            elif last_logged is None or time.monotonic() - last_logged >= UNAVAILABLE_LOG_EVERY_SECONDS:
+                _unavailable_logged[job.name] = time.monotonic()
+                logger.error("background job %r cannot reach the database; it will run again: %s", job.name,
+                             type(getattr(error, "orig", None) or error).__name__)  # fmt: skip
+            with contextlib.suppress(SQLAlchemyError):  # the connection may be gone; the pool replaces it
+                db.session.rollback()
         finally:
             db.session.remove()
 

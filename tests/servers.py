@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -18,6 +19,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 
 def free_port() -> int:
@@ -39,7 +41,59 @@ def server_environment(instance: Path, database_url: str, **extra: str) -> dict[
 @dataclass
 class Server:
     url: str
-    process: subprocess.Popen[str]
+    process: subprocess.Popen[bytes]
+
+
+@contextlib.contextmanager
+def running_servers(
+    *envs: dict[str, str], workers: int = 1, worker: bool = False, threads: int = 1, port: int | None = None
+) -> Iterator[list[Server]]:
+    """Start `campaign serve` for each environment side by side, wait until all answer; stop them together.
+
+    Output goes to a temporary file, not a pipe: a pipe nobody reads fills up and stalls the server.
+    """
+    servers: list[Server] = []
+    logs = []
+    with contextlib.ExitStack() as stack:
+        try:
+            for env in envs:
+                server_port = port or free_port()
+                command = [sys.executable, "-m", "campaign", "serve", "--port", str(server_port),
+                           "--workers", str(workers), "--threads", str(threads)]  # fmt: skip
+                if not worker:
+                    command.append("--no-worker")
+                log = stack.enter_context(tempfile.TemporaryFile())
+                logs.append(log)
+                process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+                servers.append(Server(url=f"http://127.0.0.1:{server_port}", process=process))
+            deadline = time.monotonic() + 30
+            for server, log in zip(servers, logs, strict=True):
+                _wait_until_answering(server, log, deadline)
+            yield servers
+        finally:
+            for server in servers:
+                server.process.send_signal(signal.SIGTERM)
+            for server in servers:
+                try:
+                    server.process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    server.process.kill()
+                    server.process.wait()
+
+
+def _wait_until_answering(server: Server, log: IO[bytes], deadline: float) -> None:
+    while True:
+        try:
+            with urllib.request.urlopen(server.url + "/login", timeout=2):  # noqa: S310 - our own loopback server
+                return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            if server.process.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                output = log.read().decode(errors="replace")
+                raise RuntimeError(f"server did not start:\n{output}") from None
+            time.sleep(0.1)
 
 
 @contextlib.contextmanager
@@ -47,34 +101,8 @@ def running_server(
     env: dict[str, str], *, workers: int = 1, worker: bool = False, port: int | None = None, threads: int = 1
 ) -> Iterator[Server]:
     """Start `campaign serve` on a free port (or ``port``) and wait until it answers; stop it afterwards."""
-    port = port or free_port()
-    command = [sys.executable, "-m", "campaign", "serve", "--port", str(port), "--workers", str(workers),
-               "--threads", str(threads)]  # fmt: skip
-    if not worker:
-        command.append("--no-worker")
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/login", timeout=2):  # noqa: S310 - our own loopback server
-                    break
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    output = process.stdout.read() if process.stdout else ""
-                    raise RuntimeError(f"server did not start:\n{output}") from None
-                time.sleep(0.1)
-        yield Server(url=url, process=process)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
+    with running_servers(env, workers=workers, worker=worker, threads=threads, port=port) as (server,):
+        yield server
 
 
 class Browserless:

@@ -6,7 +6,13 @@ from pathlib import Path
 import pytest
 
 from campaign import create_app
-from campaign.config import ConfigError, load_config, load_or_create_secret_key, normalise_database_url
+from campaign.config import (
+    ConfigError,
+    apply_limit_storage_defaults,
+    load_config,
+    load_or_create_secret_key,
+    normalise_database_url,
+)
 
 
 def test_defaults_use_sqlite_in_the_instance_folder(tmp_path: Path) -> None:
@@ -53,6 +59,8 @@ def test_environment_settings_are_read(tmp_path: Path) -> None:
         ({"RETENTION_DAYS": "0"}, "RETENTION_DAYS"),
         ({"RETENTION_SCHEDULE": "weekly"}, "RETENTION_SCHEDULE must be one of daily, off"),
         ({"IP_HASH_RETENTION_DAYS": "soon"}, "IP_HASH_RETENTION_DAYS"),
+        ({"MAIL_LEASE_SECONDS": "1"}, "MAIL_LEASE_SECONDS must be at least 2"),
+        ({"MAIL_RETRY_SECONDS": "0"}, "MAIL_RETRY_SECONDS must be at least 1"),
     ],
 )
 def test_bad_settings_are_refused_with_a_clear_message(tmp_path: Path, environ: dict[str, str], message: str) -> None:
@@ -104,3 +112,22 @@ def test_app_without_secret_key_uses_the_instance_key(tmp_path: Path, monkeypatc
     assert again.config["SECRET_KEY"] == app.config["SECRET_KEY"]
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_mail_leases_and_retries_default_to_two_minutes_and_thirty_seconds(tmp_path: Path) -> None:
+    config = load_config({}, tmp_path)
+    assert (config["MAIL_LEASE_SECONDS"], config["MAIL_RETRY_SECONDS"]) == (120, 30)
+    config = load_config({"MAIL_LEASE_SECONDS": "600", "MAIL_RETRY_SECONDS": "5"}, tmp_path)
+    assert (config["MAIL_LEASE_SECONDS"], config["MAIL_RETRY_SECONDS"]) == (600, 5)
+
+
+def test_a_redis_limit_storage_gets_short_timeouts(tmp_path: Path) -> None:
+    redis = {"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"}
+    apply_limit_storage_defaults(redis)
+    assert redis["RATELIMIT_STORAGE_OPTIONS"] == {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
+    chosen = {"RATELIMIT_STORAGE_URI": "rediss://cache:6380/0", "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 3}}
+    apply_limit_storage_defaults(chosen)
+    assert chosen["RATELIMIT_STORAGE_OPTIONS"] == {"socket_timeout": 3}
+    memory = {"RATELIMIT_STORAGE_URI": "memory://"}
+    apply_limit_storage_defaults(memory)
+    assert "RATELIMIT_STORAGE_OPTIONS" not in memory

@@ -54,6 +54,8 @@ PUBLIC_ENDPOINTS = {
     "privacy.withdraw",
     "privacy.delete_response",
     "privacy.unsubscribe",
+    "health.healthz",
+    "health.readyz",
 }
 
 

@@ -28,8 +28,6 @@ from campaign.mail.transport import DeliveryError, Transport, transport_from_url
 
 logger = logging.getLogger(__name__)
 
-LEASE_SECONDS = 120
-BACKOFF_BASE_SECONDS = 30
 BACKOFF_CAP_SECONDS = 15 * 60
 
 
@@ -111,8 +109,13 @@ def build_message(row: OutboxMessage) -> EmailMessage:
     return message
 
 
+def _lease_seconds() -> int:
+    return int(current_app.config["MAIL_LEASE_SECONDS"])
+
+
 def _backoff(attempts: int) -> timedelta:
-    delay = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+    base = int(current_app.config["MAIL_RETRY_SECONDS"])
+    delay = min(BACKOFF_CAP_SECONDS, base * 2 ** min(max(attempts - 1, 0), 20))
     return timedelta(seconds=delay * random.uniform(0.9, 1.1))  # noqa: S311 - jitter, not security
 
 
@@ -157,7 +160,7 @@ def _claim(owner: str, batch_size: int, now: datetime) -> list[int]:
                 .values(
                     status=OutboxStatus.SENDING.value,
                     lease_owner=owner,
-                    leased_until=now + timedelta(seconds=LEASE_SECONDS),
+                    leased_until=now + timedelta(seconds=_lease_seconds()),
                     attempts=OutboxMessage.attempts + 1,
                 )
                 .execution_options(synchronize_session=False)
@@ -216,9 +219,11 @@ def deliver_due_mail(
     transport = transport or transport_from_url(current_app.config["MAIL_URL"])
     started = time.monotonic()
     max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
+    lease_seconds = _lease_seconds()
     try:
         for position, message_id in enumerate(report.claimed):
-            if time.monotonic() - started > LEASE_SECONDS / 2:
+            # Stop well before the lease ends, so no other sender takes a message while we send it.
+            if time.monotonic() - started > lease_seconds / 2:
                 _release(report.claimed[position:], owner)
                 break
             row = db.session.get_one(OutboxMessage, message_id)
