@@ -40,6 +40,7 @@ def server_environment(instance: Path, database_url: str, **extra: str) -> dict[
 class Server:
     url: str
     process: subprocess.Popen[str]
+    output: str = ""  # everything it wrote, once it has stopped
 
 
 @contextlib.contextmanager
@@ -67,14 +68,17 @@ def running_server(
                     output = process.stdout.read() if process.stdout else ""
                     raise RuntimeError(f"server did not start:\n{output}") from None
                 time.sleep(0.1)
-        yield Server(url=url, process=process)
+        server = Server(url=url, process=process)
+        yield server
     finally:
         process.send_signal(signal.SIGTERM)
         try:
-            process.communicate(timeout=30)
+            output, _ = process.communicate(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
-            process.communicate()
+            output, _ = process.communicate()
+        if "server" in locals():
+            server.output = output or ""
 
 
 class Browserless:

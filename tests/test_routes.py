@@ -53,6 +53,8 @@ PUBLIC_ENDPOINTS = {
     "privacy.withdraw",
     "privacy.delete_response",
     "privacy.unsubscribe",
+    # Off unless METRICS=on, then only for the METRICS_TOKEN bearer token or METRICS_ALLOW_IPS (test_metrics.py).
+    "metrics.metrics",
 }
 
 
