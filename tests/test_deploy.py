@@ -76,6 +76,25 @@ def test_serve_uses_a_config_file_and_the_flags_given(tmp_path: Path, sqlite_tem
     assert access and all("127.0.0.1" not in line for line in access), output
 
 
+def test_campaign_env_runs_commands_with_the_services_settings(tmp_path: Path) -> None:
+    settings = (
+        (DEPLOY / "campaign.env.example")
+        .read_text()
+        .replace(
+            "postgresql+psycopg://campaign:CHANGE-ME@127.0.0.1:5432/campaign", f"sqlite:///{tmp_path / 'campaign.db'}"
+        )
+    )
+    (tmp_path / "campaign.env").write_text(settings)
+    env = {"PATH": os.environ["PATH"], "CAMPAIGN_ENV_FILE": str(tmp_path / "campaign.env"),
+           "CAMPAIGN_HOME": str(PROJECT_ROOT), "INSTANCE_PATH": str(tmp_path / "instance")}  # fmt: skip
+    for command in (["db", "upgrade"], ["counts", "reconcile", "--dry-run"]):
+        run = subprocess.run([str(DEPLOY / "campaign-env"), *command], env=env, capture_output=True, text=True,
+                             timeout=120)  # fmt: skip
+        assert run.returncode == 0, run.stdout + run.stderr
+    assert "Every petition's count matches" in run.stdout
+    assert (tmp_path / "campaign.db").exists()
+
+
 def _wait_for(url: str, process: subprocess.Popen[str], context: ssl.SSLContext | None = None) -> None:
     deadline = time.monotonic() + 60
     while True:
