@@ -50,7 +50,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from consultations import FLOW as RESPOND_FLOW
 from consultations import SLUG as CONSULTATION_SLUG
 from consultations import answers_body, twenty_questions
-from harness import _LATENCY_REPORT, ROOT, Result, free_port, gunicorn, require_wrk, save, wait_until_up
+from harness import (
+    _LATENCY_REPORT,
+    ROOT,
+    ConnectionSampler,
+    Result,
+    free_port,
+    gunicorn,
+    require_wrk,
+    save,
+    wait_until_up,
+)
 from signing import CONFIRM_FLOW, SECRET_KEY, SIGN_FLOW
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test_ops"
@@ -181,36 +191,6 @@ def stored(database_url: str) -> dict[str, int]:
         """).fetchone()  # fmt: skip
     assert row is not None
     return {"signatures": row[0], "confirmations": row[1], "responses": row[2]}
-
-
-class ConnectionSampler:
-    """The most connections the benchmark's database had open at once, sampled every 0.2 s."""
-
-    def __init__(self, database_url: str) -> None:
-        from campaign.config import normalise_database_url
-
-        self.url = normalise_database_url(database_url).replace("postgresql+psycopg://", "postgresql://")
-        self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        import psycopg
-
-        with psycopg.connect(self.url, autocommit=True) as connection:
-            while not self._stop.wait(0.2):
-                row = connection.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                ).fetchone()
-                self.peak = max(self.peak, int(row[0]) if row else 0)
-
-    def __enter__(self) -> ConnectionSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
 
 
 # --- servers and load ------------------------------------------------------------------------------

@@ -5,7 +5,11 @@ from __future__ import annotations
 import concurrent.futures
 import ipaddress
 import os
+import signal
+import subprocess
+import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,7 +27,7 @@ from campaign.mail.service import queue_email
 from tests.conftest import base_config
 from tests.helpers import csrf_token, make_organiser, make_petition
 from tests.mailbox import SmtpServer, confirmation_link
-from tests.servers import Browserless, running_server, server_environment
+from tests.servers import Browserless, free_port, running_server, server_environment
 from tests.signing_helpers import deliver, sign
 
 TOKEN = "metrics-token-for-the-tests-0123456789"
@@ -292,3 +296,45 @@ def test_an_instance_reports_every_worker_and_its_background_worker(
             assert value(scraped, "campaign_mail_queued_total", kind="confirm_signature") == 1
     assert not folder.exists(), "the instance's metrics directory is removed when it stops"
     assert os.environ.get("PROMETHEUS_MULTIPROC_DIR") is None
+
+
+def test_a_worker_run_alone_serves_its_own_metrics(database_url: str, tmp_path: Path, smtp_server: SmtpServer) -> None:
+    setup = create_app(base_config(tmp_path / "setup", database_url))
+    with setup.app_context():
+        with transaction():
+            queue_email("address_used", "alone@example.org", {"petition_title": "T", "petition_url": "u", "name": "N",
+                                                             "link_days": 7})  # fmt: skip
+        db.engine.dispose()
+    port = free_port()
+    env = server_environment(tmp_path / "instance", database_url, SECRET_KEY="shared-secret-key-for-metrics-0123456789",
+                             METRICS="on", METRICS_TOKEN=TOKEN, MAIL_URL=smtp_server.url)  # fmt: skip
+    worker = subprocess.Popen([sys.executable, "-m", "campaign", "worker", "--metrics-port", str(port)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if value(_scrape_url(url), "campaign_mail_sent_total", kind="address_used") == 1:
+                    break
+            except OSError:
+                pass  # not listening yet
+            assert worker.poll() is None and time.monotonic() < deadline, "the worker's mail never showed"
+            time.sleep(0.2)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url + "/metrics", timeout=10)  # noqa: S310 - our own loopback server
+        refused.value.close()
+        assert refused.value.code == 401
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        output, _ = worker.communicate(timeout=40)
+    assert worker.returncode == 0, output
+    assert f"worker metrics on http://127.0.0.1:{port}/metrics" in output
+
+
+def test_a_worker_metrics_port_needs_metrics_on(tmp_path: Path) -> None:
+    env = server_environment(tmp_path / "instance", f"sqlite:///{tmp_path / 'campaign.db'}")
+    run = subprocess.run([sys.executable, "-m", "campaign", "worker", "--metrics-port", str(free_port())], env=env,
+                         capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert run.returncode == 2
+    assert "--metrics-port needs METRICS=on" in run.stderr
