@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -176,6 +177,36 @@ def save(results: list[Result], baseline: float, name: str, meta: dict[str, obje
         )
     )
     return path
+
+
+class ConnectionSampler:
+    """The most connections the benchmark's database had open at once, sampled every 0.2 s."""
+
+    def __init__(self, database_url: str) -> None:
+        from campaign.config import normalise_database_url
+
+        self.url = normalise_database_url(database_url).replace("postgresql+psycopg://", "postgresql://")
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as connection:
+            while not self._stop.wait(0.2):
+                row = connection.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                ).fetchone()
+                self.peak = max(self.peak, int(row[0]) if row else 0)
+
+    def __enter__(self) -> ConnectionSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
 
 
 def require_wrk() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -79,20 +78,21 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from campaign.cli import register_commands
     from campaign.errors import register_error_handlers
+    from campaign.metrics.views import init_metrics
     from campaign.security import init_security
 
     init_security(app)
     register_error_handlers(app)
+    init_metrics(app)  # last: its timing wraps every other layer
     register_commands(app)
     return app
 
 
 def _configure_logging(app: Flask) -> None:
-    level = getattr(logging, app.config["LOG_LEVEL"], logging.INFO)
-    logging.getLogger("campaign").setLevel(level)
-    if not logging.getLogger().handlers:
-        # Libraries stay at WARNING; our own loggers at LOG_LEVEL.
-        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from campaign.logs import configure_logging
+
+    # Libraries stay at WARNING; our own loggers at LOG_LEVEL.
+    configure_logging(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
 
 
 def _init_extensions(app: Flask) -> None:

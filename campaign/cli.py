@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from campaign import create_app
 from campaign.errors import ValidationFailed
+
+logger = logging.getLogger(__name__)
 
 
 def _create_app() -> Any:
@@ -155,12 +160,33 @@ def mail_retry_command() -> None:
 
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Run each periodic job once and exit.")
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Serve this worker's /metrics on this port (METRICS=on; not needed under `campaign serve`).",
+)
+@click.option("--metrics-host", default="127.0.0.1", show_default=True, help="Address for --metrics-port.")
 @with_appcontext
-def worker_command(once: bool) -> None:
+def worker_command(once: bool, metrics_port: int | None, metrics_host: str) -> None:
     """Run the background jobs (closing petitions on time; later, sending mail)."""
-    from campaign.worker import run_worker
+    from campaign.worker import run_worker, serve_worker_metrics
 
-    run_worker(current_app._get_current_object(), once=once)  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if metrics_port is not None:
+        if app.config["METRICS"] != "on":
+            click.echo("--metrics-port needs METRICS=on (and METRICS_TOKEN or METRICS_ALLOW_IPS).", err=True)
+            raise SystemExit(2)
+        serve_worker_metrics(app, metrics_host, metrics_port)
+    run_worker(app, once=once)
+
+
+def _say(message: str, *, error: bool = False) -> None:
+    """Tell the operator: a plain line, or a log line when LOG_FORMAT=json (so every line parses)."""
+    if current_app.config["LOG_FORMAT"] == "json":
+        logger.log(logging.ERROR if error else logging.INFO, message)
+    else:
+        click.echo(message, err=error)
 
 
 @click.command("serve")
@@ -169,30 +195,56 @@ def worker_command(once: bool) -> None:
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="gunicorn worker processes.")
 @click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64), help="Threads per worker.")
 @click.option("--no-worker", is_flag=True, help="Do not run the background worker alongside (run it separately).")
+@click.option("--config", "config_file", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="A gunicorn config file (such as deploy/gunicorn.conf.py) used instead of the built-in "
+                   "settings; --host, --port, --workers and --threads then apply only when given.")  # fmt: skip
 @with_appcontext
-def serve_command(host: str, port: int, workers: int, threads: int, no_worker: bool) -> None:
+def serve_command(host: str, port: int, workers: int, threads: int, no_worker: bool,
+                  config_file: str | None) -> None:  # fmt: skip
     """Serve the app with gunicorn, and run the background worker alongside it."""
     from campaign.health import schema_revisions
 
     current, expected = schema_revisions()
     if current != expected:
-        click.echo(
+        _say(
             f"The database schema is at {', '.join(sorted(current)) or 'nothing'} but this version needs "
             f"{', '.join(sorted(expected))}. Run `campaign db upgrade` first.",
-            err=True,
+            error=True,
         )
         raise SystemExit(2)
-    gunicorn = [
-        sys.executable, "-m", "gunicorn",
-        "--config", "python:campaign.gunicorn_conf",
-        "--bind", f"{host}:{port}",
-        "--workers", str(workers),
-        "--threads", str(threads),
-        "campaign:create_app()",
-    ]  # fmt: skip
-    display_host = f"[{host}]" if ":" in host else host
-    click.echo(f"Serving on http://{display_host}:{port}/  (press Ctrl+C to stop)")
-    _supervise(gunicorn, None if no_worker else [sys.executable, "-m", "campaign", "worker"])
+    flags = {"--bind": f"{host}:{port}", "--workers": str(workers), "--threads": str(threads)}
+    if config_file is not None:
+        context = click.get_current_context()
+        given = {name for name in ("host", "port", "workers", "threads")
+                 if context.get_parameter_source(name) != ParameterSource.DEFAULT}  # fmt: skip
+        if not given & {"host", "port"}:
+            del flags["--bind"]
+        for name in ("workers", "threads"):
+            if name not in given:
+                del flags[f"--{name}"]
+    gunicorn = [sys.executable, "-m", "gunicorn", "--config", config_file or "python:campaign.gunicorn_conf"]
+    gunicorn += [part for flag, value in flags.items() for part in (flag, value)]
+    gunicorn.append("campaign:create_app()")
+    env = dict(os.environ)
+    metrics_dir = None
+    if current_app.config["METRICS"] == "on":
+        from campaign.metrics.registry import MULTIPROC_ENV, prepare_multiprocess_dir
+
+        # One directory for this instance's processes, so /metrics adds up every gunicorn worker and the worker.
+        metrics_dir = prepare_multiprocess_dir(Path(current_app.instance_path))
+        env[MULTIPROC_ENV] = str(metrics_dir)
+    if "--bind" in flags:
+        display_host = f"[{host}]" if ":" in host else host
+        _say(f"Serving on http://{display_host}:{port}/  (press Ctrl+C to stop)")
+    else:
+        _say(f"Serving with the settings in {config_file}  (press Ctrl+C to stop)")
+    try:
+        _supervise(gunicorn, None if no_worker else [sys.executable, "-m", "campaign", "worker"], env=env)
+    finally:
+        if metrics_dir is not None:
+            from campaign.metrics.registry import remove_multiprocess_dir
+
+            remove_multiprocess_dir(metrics_dir)
 
 
 def _terminate(*processes: subprocess.Popen[bytes] | None) -> None:
@@ -201,14 +253,14 @@ def _terminate(*processes: subprocess.Popen[bytes] | None) -> None:
             process.send_signal(signal.SIGTERM)
 
 
-def _supervise(web_command: list[str], worker_command: list[str] | None) -> None:
+def _supervise(web_command: list[str], worker_command: list[str] | None, *, env: dict[str, str] | None = None) -> None:
     """Run gunicorn and the worker; restart the worker if it dies; stop both together.
 
     Exits 0 when asked to stop, and with gunicorn's own status when gunicorn stops by
     itself (for example when the port is taken), so scripts and `make run` see the failure.
     """
-    web = subprocess.Popen(web_command)
-    worker = subprocess.Popen(worker_command) if worker_command else None
+    web = subprocess.Popen(web_command, env=env)
+    worker = subprocess.Popen(worker_command, env=env) if worker_command else None
     stop_requested = False
 
     def stop(_signum: int, _frame: Any) -> None:
@@ -222,10 +274,10 @@ def _supervise(web_command: list[str], worker_command: list[str] | None) -> None
     try:
         while web.poll() is None:
             if worker is not None and worker_command and worker.poll() is not None and not stop_requested:
-                click.echo(f"Background worker stopped (exit {worker.returncode}); restarting.", err=True)
+                _say(f"Background worker stopped (exit {worker.returncode}); restarting.", error=True)
                 time.sleep(restart_delay)
                 restart_delay = min(restart_delay * 2, 30.0)
-                worker = subprocess.Popen(worker_command)
+                worker = subprocess.Popen(worker_command, env=env)
             time.sleep(0.2)
     finally:
         _terminate(web, worker)
@@ -237,7 +289,7 @@ def _supervise(web_command: list[str], worker_command: list[str] | None) -> None
                     process.kill()
     if stop_requested:
         sys.exit(0)
-    click.echo(f"The web server stopped unexpectedly (exit {web.returncode}).", err=True)
+    _say(f"The web server stopped unexpectedly (exit {web.returncode}).", error=True)
     sys.exit(web.returncode or 1)
 
 

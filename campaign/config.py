@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import logging
 import os
 import secrets
@@ -16,6 +17,8 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse_many
+
+from campaign.logs import LOG_FORMATS
 
 logger = logging.getLogger(__name__)
 
@@ -151,6 +154,11 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
         )
     config["TIMEZONE"] = timezone
     config["LOG_LEVEL"] = (environ.get("LOG_LEVEL") or "INFO").upper()
+    log_format = (environ.get("LOG_FORMAT") or "text").strip().lower()
+    if log_format not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {log_format!r}")
+    config["LOG_FORMAT"] = log_format
+    config.update(_metrics_settings(environ))
     config["PROXY_HOPS"] = parse_int("PROXY_HOPS", environ.get("PROXY_HOPS", "0"))
 
     config["SESSION_LIFETIME_HOURS"] = parse_int(
@@ -240,6 +248,28 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
         if name.startswith("RATELIMIT_"):
             config[name] = _ratelimit_value(name, raw)
     return config
+
+
+METRICS_TOKEN_MIN_LENGTH = 24
+
+
+def _metrics_settings(environ: Mapping[str, str]) -> dict[str, Any]:
+    """``/metrics``: off unless asked for, and then only with a bearer token or from listed addresses."""
+    state = (environ.get("METRICS") or "off").strip().lower()
+    if state not in {"on", "off"}:
+        raise ConfigError(f"METRICS must be on or off, not {state!r}")
+    token = (environ.get("METRICS_TOKEN") or "").strip() or None
+    if token is not None and len(token) < METRICS_TOKEN_MIN_LENGTH:
+        raise ConfigError(f"METRICS_TOKEN must be at least {METRICS_TOKEN_MIN_LENGTH} characters long")
+    networks = []
+    for item in (environ.get("METRICS_ALLOW_IPS") or "").replace(",", " ").split():
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ConfigError(f"METRICS_ALLOW_IPS: {item!r} is not an IP address or network like 10.0.0.0/8") from None
+    if state == "on" and token is None and not networks:
+        raise ConfigError("METRICS=on needs METRICS_TOKEN (a bearer token for the scraper) or METRICS_ALLOW_IPS")
+    return {"METRICS": state, "METRICS_TOKEN": token, "METRICS_ALLOW_IPS": tuple(networks)}
 
 
 def _limit(environ: Mapping[str, str], name: str, default: str) -> str:

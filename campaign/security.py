@@ -42,7 +42,7 @@ def is_public(view: Callable[..., Any]) -> bool:
 
 # Paths whose responses never depend on who is asking: no session is opened for them, so
 # they cost less and carry no ``Vary: Cookie`` that would split every shared cache.
-SESSIONLESS_PREFIXES = ("/api/", "/static/", "/embed/", "/oembed", "/widget.js", "/healthz", "/readyz")
+SESSIONLESS_PREFIXES = ("/api/", "/static/", "/embed/", "/oembed", "/widget.js", "/healthz", "/readyz", "/metrics")
 
 
 class SessionInterface(SecureCookieSessionInterface):

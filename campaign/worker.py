@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
@@ -99,6 +100,27 @@ def _loop(app: Flask, job: Job, stopping: threading.Event) -> None:
         started = time.monotonic()
         run_job(app, job)
         stopping.wait(max(job.every_seconds - (time.monotonic() - started), 0.05))
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # scrapes are not news
+
+
+def serve_worker_metrics(app: Flask, host: str, port: int) -> None:
+    """``/metrics`` for a worker run on its own (`campaign worker --metrics-port`), on a thread of its own.
+
+    Under `campaign serve` the worker's counts reach the web instance's ``/metrics`` instead. The same
+    view answers, with the same token and address rules.
+    """
+    from campaign.metrics.views import bp
+
+    metrics_app = Flask("campaign.worker_metrics")
+    metrics_app.config.update({name: app.config[name] for name in ("METRICS", "METRICS_TOKEN", "METRICS_ALLOW_IPS")})
+    metrics_app.register_blueprint(bp)
+    server = make_server(host, port, metrics_app, handler_class=_QuietHandler)
+    threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
+    logger.info("worker metrics on http://%s:%d/metrics", host, port)
 
 
 def run_worker(app: Flask, *, once: bool = False, jobs: list[Job] | None = None) -> None:

@@ -42,6 +42,7 @@ def server_environment(instance: Path, database_url: str, **extra: str) -> dict[
 class Server:
     url: str
     process: subprocess.Popen[bytes]
+    output: str = ""  # everything it wrote, once it has stopped
 
 
 @contextlib.contextmanager
@@ -73,12 +74,14 @@ def running_servers(
         finally:
             for server in servers:
                 server.process.send_signal(signal.SIGTERM)
-            for server in servers:
+            for server, log in zip(servers, logs, strict=False):
                 try:
                     server.process.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     server.process.kill()
                     server.process.wait()
+                log.seek(0)
+                server.output = log.read().decode(errors="replace")
 
 
 def _wait_until_answering(server: Server, log: IO[bytes], deadline: float) -> None:

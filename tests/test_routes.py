@@ -56,6 +56,8 @@ PUBLIC_ENDPOINTS = {
     "privacy.unsubscribe",
     "health.healthz",
     "health.readyz",
+    # Off unless METRICS=on, then only for the METRICS_TOKEN bearer token or METRICS_ALLOW_IPS (test_metrics.py).
+    "metrics.metrics",
 }
 
 

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+# The label the request metrics give a count answered here (see campaign/metrics/middleware.py).
+ENDPOINT_KEY, COUNT_ENDPOINT = "campaign.endpoint", "api.petition_count"
 COUNT_PATH = re.compile(r"^/api/v1/petitions/([a-z0-9]+(?:-[a-z0-9]+)*)/count/?$")
 _SKIPPED_ON_304 = {"content-type", "content-length"}
 
@@ -53,6 +55,7 @@ class CountFastPath:
                 start_response(status, headers)
                 return [body]
             answer = self.answers[slug] = reply
+        environ[ENDPOINT_KEY] = COUNT_ENDPOINT
         if _matches(environ.get("HTTP_IF_NONE_MATCH", ""), answer.etag):
             start_response("304 NOT MODIFIED", answer.not_modified_headers)
             return []
@@ -69,6 +72,8 @@ class CountFastPath:
             return lambda data: None
 
         result = self.app(fresh, capture)
+        if ENDPOINT_KEY in fresh:
+            environ[ENDPOINT_KEY] = fresh[ENDPOINT_KEY]
         try:
             body = b"".join(result)
         finally:

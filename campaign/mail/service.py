@@ -22,19 +22,15 @@ from sqlalchemy import and_, func, insert, or_, select, update
 
 from campaign.db import transaction, utcnow
 from campaign.extensions import db
+from campaign.logs import mask_email as mask_email  # callers import it from here too
 from campaign.mail.models import OutboxMessage, OutboxStatus
 from campaign.mail.rendering import render_email
 from campaign.mail.transport import DeliveryError, Transport, transport_from_url
+from campaign.metrics.registry import MAIL_DEFERRED, MAIL_FAILED, MAIL_QUEUED, MAIL_SENT, count_on_commit
 
 logger = logging.getLogger(__name__)
 
 BACKOFF_CAP_SECONDS = 15 * 60
-
-
-def mask_email(address: str) -> str:
-    """For logs: enough to tell messages apart, not enough to identify anyone (``j***@example.org``)."""
-    local, _, domain = address.rpartition("@")
-    return f"{local[:1]}***@{domain}" if local else "***"
 
 
 def _mail_domain() -> str:
@@ -51,7 +47,11 @@ def outbox_row(
     kind: str, to_address: str, context: dict[str, Any], *, signature_id: int | None = None,
     response_id: int | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """The values of one outbox row (for services that insert several rows in one statement)."""
+    """The values of one outbox row (for services that insert several rows in one statement).
+
+    Its ``campaign_mail_queued_total`` is counted if the caller's transaction commits.
+    """
+    count_on_commit(db.session(), MAIL_QUEUED.labels(kind=kind))
     return {
         "message_id": make_msgid(idstring=uuid.uuid4().hex[:12], domain=_mail_domain()),
         "kind": kind,
@@ -125,7 +125,7 @@ def _claim(owner: str, batch_size: int, now: datetime) -> list[int]:
     with transaction():
         # A sender that died mid-send leaves a lease behind; once it expires the message is due again,
         # unless it has used up its attempts, in which case it fails visibly.
-        db.session.execute(
+        abandoned = db.session.scalars(
             update(OutboxMessage)
             .where(
                 OutboxMessage.status == OutboxStatus.SENDING.value,
@@ -138,8 +138,11 @@ def _claim(owner: str, batch_size: int, now: datetime) -> list[int]:
                 lease_owner=None,
                 last_error="sender stopped while sending; attempts used up",
             )
+            .returning(OutboxMessage.kind)
             .execution_options(synchronize_session=False)
-        )
+        ).all()
+        for kind in abandoned:
+            count_on_commit(db.session(), MAIL_FAILED.labels(kind=kind))
         due = or_(
             and_(OutboxMessage.status == OutboxStatus.QUEUED.value, OutboxMessage.next_attempt_at <= now),
             and_(OutboxMessage.status == OutboxStatus.SENDING.value, OutboxMessage.leased_until < now),
@@ -227,7 +230,7 @@ def deliver_due_mail(
                 _release(report.claimed[position:], owner)
                 break
             row = db.session.get_one(OutboxMessage, message_id)
-            address, attempts = row.to_address, row.attempts
+            address, attempts, kind = row.to_address, row.attempts, row.kind
             try:
                 message = build_message(row)
             except Exception as error:  # a template or context that cannot render will never render
@@ -236,6 +239,7 @@ def deliver_due_mail(
                     message_id, owner, {"status": OutboxStatus.FAILED.value, "last_error": f"render: {error}"[:500]}
                 )
                 report.failed += 1
+                MAIL_FAILED.labels(kind=kind).inc()
                 logger.exception("mail %d could not be rendered", message_id)
                 continue
             db.session.rollback()  # end the read before the (slow) network call
@@ -245,6 +249,7 @@ def deliver_due_mail(
                 if error.permanent or attempts >= max_attempts:
                     _finish(message_id, owner, {"status": OutboxStatus.FAILED.value, "last_error": str(error)[:500]})
                     report.failed += 1
+                    MAIL_FAILED.labels(kind=kind).inc()
                     logger.error("mail %d to %s failed for good: %s", message_id, mask_email(address), error)
                 else:
                     _finish(
@@ -257,6 +262,7 @@ def deliver_due_mail(
                         },
                     )
                     report.retrying += 1
+                    MAIL_DEFERRED.labels(kind=kind).inc()
                     logger.warning("mail %d to %s will be retried (attempt %d): %s", message_id, mask_email(address),
                                    attempts, error)  # fmt: skip
                 if error.server_down:
@@ -266,6 +272,7 @@ def deliver_due_mail(
             else:
                 _finish(message_id, owner, {"status": OutboxStatus.SENT.value, "sent_at": utcnow(), "last_error": None})
                 report.sent += 1
+                MAIL_SENT.labels(kind=kind).inc()
     finally:
         if own_transport:
             transport.close()

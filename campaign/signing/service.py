@@ -28,6 +28,7 @@ from campaign.identity import (
 )
 from campaign.integrity.screening import ClientAddress, client_address_facts, screen_signature
 from campaign.mail.service import mask_email, queue_email
+from campaign.metrics.registry import SIGNATURES_ACCEPTED, SIGNATURES_CONFIRMED
 from campaign.petitions.models import Petition, PublicStatus, closed_time_of, public_status_of
 from campaign.petitions.service import PetitionGone
 from campaign.privacy.links import withdraw_url
@@ -486,10 +487,15 @@ def sign_petition(
             # pass sees what the others wrote.
             if attempt == RACE_RETRIES:
                 raise
+    held_back = screening is not None and screening.reason is not None
     logger.info(
-        "signature %s%s", outcome.value, " (held back)" if screening and screening.reason else "",
+        "signature %s%s", outcome.value, " (held back)" if held_back else "",
         extra={"petition_id": petition.id, "email": mask_email(signer.email)},
     )  # fmt: skip
+    if outcome in {SignOutcome.CREATED, SignOutcome.CONFIRMED}:
+        SIGNATURES_ACCEPTED.labels(outcome="held_back" if held_back else "pending").inc()
+        if outcome == SignOutcome.CONFIRMED and not held_back:
+            SIGNATURES_CONFIRMED.inc()
     return outcome
 
 
@@ -573,6 +579,7 @@ def confirm_signature(token: str, *, now: datetime | None = None) -> bool:
     """
     now = now or utcnow()
     signature_id, nonce = _signature_id_and_nonce(token)
+    counted = False
     for attempt in range(1, RACE_RETRIES + 1):
         try:
             with transaction():
@@ -602,11 +609,14 @@ def confirm_signature(token: str, *, now: datetime | None = None) -> bool:
                     break
                 if not _count(signature_id, petition.id, _household_slot(mailbox, signature_id, postcode), now):
                     return False
+                counted = True
             break
         except IntegrityError:
             if attempt == RACE_RETRIES:  # two people in one household confirming at the same moment
                 raise
     logger.info("signature confirmed", extra={"petition_id": petition.id})
+    if counted:  # a held-back signature looks confirmed to its signer but is not counted
+        SIGNATURES_CONFIRMED.inc()
     return True
 
 
