@@ -9,9 +9,10 @@ import pytest
 from flask import Flask
 
 from campaign.extensions import db
+from campaign.signing.confirming import confirm_signature
 from campaign.signing.counts import fold_count_deltas, reconcile_counts
 from campaign.signing.models import Signature
-from campaign.signing.service import SignatureRequest, confirm_signature, sign_petition
+from campaign.signing.service import SignatureRequest, sign_petition
 from campaign.tokens import TokenPurpose, make_token
 from tests.helpers import make_organiser, make_petition
 from tests.signing_helpers import signatures, stored_count

@@ -221,7 +221,8 @@ def test_gmail_variants_are_one_person(client: FlaskClient, app: Flask, petition
 
 def confirm_all(app: Flask) -> list[tuple[str, str]]:
     """Confirm every pending signature by its link; (name, outcome) for each."""
-    from campaign.signing.service import HouseholdFull, confirm_signature
+    from campaign.signing.confirming import confirm_signature
+    from campaign.signing.service import HouseholdFull
     from campaign.tokens import TokenPurpose, make_token
 
     outcomes = []
@@ -274,7 +275,7 @@ def test_someone_else_typing_your_address_cannot_lock_you_out(
     victim = next(s for s in signatures(app) if s.name == "Victor Owner")
     assert victim.emails_sent == 1, "the owner gets their own link; others' names use their own caps"
     # The owner follows their own link (the others' links also went to the owner, who ignores them).
-    from campaign.signing.service import confirm_signature
+    from campaign.signing.confirming import confirm_signature
     from campaign.tokens import TokenPurpose, make_token
 
     with app.test_request_context():

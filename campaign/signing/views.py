@@ -19,7 +19,7 @@ from campaign.net import client_address
 from campaign.petitions.service import PetitionGone, get_public_petition
 from campaign.petitions.views import render_petition_page
 from campaign.security import public
-from campaign.signing import counts, service
+from campaign.signing import confirming, counts, service
 from campaign.signing.forms import SignForm
 from campaign.tokens import TokenExpired, TokenInvalid
 from campaign.urls import absolute_url, share_links
@@ -131,12 +131,12 @@ def confirm(token: str) -> str | Response | tuple[str, int]:
     form = ConfirmForm()
     try:
         if form.validate_on_submit():
-            service.confirm_signature(token)
-            remember_identity(service.signer_identity(token, utcnow()))
+            confirming.confirm_signature(token)
+            remember_identity(confirming.signer_identity(token, utcnow()))
             return redirect(url_for(".confirm", token=token))
-        confirmation = service.describe_confirmation(token)
+        confirmation = confirming.describe_confirmation(token)
     except TokenExpired:
-        petition = service.petition_for_expired_link(token)
+        petition = confirming.petition_for_expired_link(token)
         return render_template("signing/link_expired.html", petition=petition), 410
     except TokenInvalid as error:
         return render_template("signing/link_invalid.html", message=error.message), 404
