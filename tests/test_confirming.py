@@ -59,7 +59,7 @@ def test_whole_journey_sign_email_confirm_count(
     assert response.status_code == 302 and response.headers["Location"] == path
     thanks = client.get(path)
     assert "Thank you, your signature is confirmed" in text_of(thanks)
-    assert "You are one of 1 person who have signed" in text_of(thanks)
+    assert "You are the first person to sign" in text_of(thanks)
     (signature,) = signatures(app)
     assert signature.state == "confirmed" and signature.confirmed_at is not None
 
@@ -247,3 +247,13 @@ def test_many_confirmations_at_once_are_all_counted(app: Flask, petition_id: int
     assert statuses == [302] * 30
     assert fold(app) == 30
     assert stored_count(app, petition_id) == 30
+
+
+def test_the_thank_you_page_counts_everyone_who_has_signed(
+    client: FlaskClient, app: Flask, petition_id: int, smtp_server: SmtpServer
+) -> None:
+    confirm(client, link_path(app, smtp_server, client))
+    second = link_path(app, smtp_server, app.test_client(), name="Sam Other", email="sam@example.org")
+    other = app.test_client()
+    confirm(other, second)
+    assert "You are one of 2 people who have signed" in text_of(other.get(second))
