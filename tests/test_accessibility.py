@@ -52,6 +52,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     from campaign import create_app
     from campaign.accounts.models import Organiser, Role
     from campaign.briefings import service as briefings
+    from campaign.candidates.service import invite_candidate
     from campaign.consultations import results
     from campaign.extensions import db
     from tests.conftest import _migrate
@@ -86,6 +87,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         briefing_id = briefing.id
         shared = briefings.share(organiser, briefing_id, None, new_link=True)
         briefing_path = "/" + (briefings.share_link(shared) or "").split("/", 3)[3]
+        invite_candidate(organiser, petition_id, "Cara Candidate", "Independent", "cara@example.org")
         db.engine.dispose()
     smtp = SmtpServer()
     smtp.start()
@@ -194,8 +196,13 @@ def test_public_pages_have_no_serious_accessibility_problems(
         page.locator("main form button[type=submit]").first.click()  # nothing answered
     assert page.locator("[data-error-summary]").count() == 1, page.content()
     audit.check()  # the question page with an error
+
+    invitation = text_part(mail_to(site, "cara@example.org"))
+    link = re.search(r"https?://\S+(/candidates/respond/\S+)", invitation)
+    assert link, invitation
+    audit.visit(link.group(1))  # a candidate's page for their response
     context.close()
-    assert len(audit.seen) == 20, audit.seen  # every page above was checked
+    assert len(audit.seen) == 21, audit.seen  # every page above was checked
     audit.assert_clean()
 
 
