@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from campaign.demo import DEMO_CONSULTATION_SLUG, DEMO_PETITION_SLUG
 from tests.browser import IN_CI
 from tests.conftest import TEST_SECRET_KEY, base_config
 from tests.mailbox import confirmation_link, text_part
@@ -54,7 +56,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     from campaign.briefings import service as briefings
     from campaign.candidates.service import invite_candidate
     from campaign.consultations import results
+    from campaign.demo import load_demo
     from campaign.extensions import db
+    from campaign.petitions.models import Petition
     from tests.conftest import _migrate
     from tests.consultation_helpers import make_consultation
     from tests.helpers import make_organiser, make_petition
@@ -88,6 +92,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         shared = briefings.share(organiser, briefing_id, None, new_link=True)
         briefing_path = "/" + (briefings.share_link(shared) or "").split("/", 3)[3]
         invite_candidate(organiser, petition_id, "Cara Candidate", "Independent", "cara@example.org")
+        load_demo()  # the example campaign: long text, updates, candidates and thousands of signatures
+        demo_id = db.session.execute(select(Petition.id).where(Petition.slug == DEMO_PETITION_SLUG)).scalar_one()
         db.engine.dispose()
     smtp = SmtpServer()
     smtp.start()
@@ -97,7 +103,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     try:
         with running_server(env, worker=True, port=port, workers=2, threads=4) as server:
             yield {"url": server.url, "smtp": smtp, "petition": petition_id, "consultation": open_id,
-                   "closed": closed_id, "briefing": briefing_id, "briefing_path": briefing_path}  # fmt: skip
+                   "closed": closed_id, "briefing": briefing_id, "briefing_path": briefing_path, "demo": demo_id}  # fmt: skip
     finally:
         smtp.stop()
 
@@ -156,7 +162,8 @@ def test_public_pages_have_no_serious_accessibility_problems(
     page = audit.page
     for path in ["/", "/petitions/the-ban", "/privacy", "/api", "/consultations/views",
                  "/consultations/closed-views/results", site["briefing_path"], "/embed/petitions/the-ban",
-                 "/login", "/petitions/no-such-petition"]:  # fmt: skip
+                 "/login", "/petitions/no-such-petition", f"/petitions/{DEMO_PETITION_SLUG}",
+                 f"/consultations/{DEMO_CONSULTATION_SLUG}"]:  # fmt: skip
         audit.visit(path, status=404 if "no-such" in path else 200)
 
     audit.visit("/petitions/the-ban")
@@ -202,7 +209,7 @@ def test_public_pages_have_no_serious_accessibility_problems(
     assert link, invitation
     audit.visit(link.group(1))  # a candidate's page for their response
     context.close()
-    assert len(audit.seen) == 21, audit.seen  # every page above was checked
+    assert len(audit.seen) == 23, audit.seen  # every page above was checked
     audit.assert_clean()
 
 
@@ -249,6 +256,8 @@ def test_organiser_console_has_no_serious_accessibility_problems(
         "/console/blocklists", "/console/audit/", "/console/account/password", "/console/account/two-factor",
         "/console/briefings/", "/console/briefings/new", f"/console/briefings/{site['briefing']}",
         "/console/areas/", "/console/areas/upload", "/console/privacy/", "/console/organisers/",
+        f"/console/petitions/{site['demo']}", f"/console/petitions/{site['demo']}/summary",
+        f"/console/petitions/{site['demo']}/updates", f"/console/petitions/{site['demo']}/candidates",
     ]:  # fmt: skip
         audit.visit(path)
     context.close()
@@ -318,7 +327,8 @@ def test_a_keyboard_user_signs_seeing_where_focus_is(browser: Any, site: dict[st
 
 
 NARROW_PAGES = ["/", "/petitions/the-ban", "/consultations/views", "/consultations/closed-views/results", "/privacy",
-                "/api", "/login", "/embed/petitions/the-ban"]  # fmt: skip
+                "/api", "/login", "/embed/petitions/the-ban", f"/petitions/{DEMO_PETITION_SLUG}",
+                f"/consultations/{DEMO_CONSULTATION_SLUG}"]  # fmt: skip
 
 
 @pytest.mark.parametrize(("width", "scale"), [(320, 1), (640, 2)], ids=["320px", "200%-zoom"])
@@ -348,7 +358,8 @@ def test_the_console_fits_a_320px_screen_and_stays_accessible_there(
     for path in ["/console/", f"/console/petitions/{site['petition']}", "/console/petitions/new", "/console/audit/",
                  f"/console/petitions/{site['petition']}/summary", f"/console/consultations/{site['consultation']}",
                  f"/console/consultations/{site['closed']}/summary", "/console/account/two-factor",
-                 "/consultations/closed-views/results", site["briefing_path"]]:  # fmt: skip
+                 "/consultations/closed-views/results", site["briefing_path"],
+                 f"/console/petitions/{site['demo']}/summary"]:  # fmt: skip
         audit.visit(path)  # charts scroll sideways inside their box here, which must work from the keyboard too
         scroll_width = page.evaluate("document.documentElement.scrollWidth")
         if scroll_width > 320:
