@@ -264,12 +264,19 @@ def test_organiser_console_has_no_serious_accessibility_problems(
     audit.assert_clean()
 
 
-# What has focus, and whether it shows: a visible outline, or a box-shadow ring (buttons and links use both ways).
+# What has focus, and whether it shows: an outline or box-shadow ring (buttons and links use both) in a colour with
+# at least 3:1 contrast against the white page (WCAG 1.4.11); a yellow ring alone on white would not count.
 FOCUSED = """() => { const el = document.activeElement; const s = getComputedStyle(el);
-    const outline = s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0 && !s.outlineColor.endsWith(", 0)")
-                    && s.outlineColor !== "transparent";
+    const luminance = ([r, g, b]) => { const c = [r, g, b].map(v => { v /= 255;
+        return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]; };
+    const colours = text => [...text.matchAll(/rgba?\\(([^)]*)\\)/g)].map(m => m[1].split(",").map(Number))
+        .filter(c => c.length < 4 || c[3] > 0);
+    const rings = [];
+    if (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0) rings.push(...colours(s.outlineColor));
+    if (s.boxShadow !== "none") rings.push(...colours(s.boxShadow));
+    const shown = rings.some(c => 1.05 / (luminance(c) + 0.05) >= 3);
     return {tag: el.tagName.toLowerCase(), id: el.id, name: el.getAttribute("name") || "", text: (el.textContent || "").trim().slice(0, 40),
-            summary: el.hasAttribute("data-error-summary"), shown: outline || s.boxShadow !== "none"}; }"""
+            summary: el.hasAttribute("data-error-summary"), shown}; }"""
 
 
 def tab_to(page: Any, field_id: str, limit: int = 80) -> list[dict[str, Any]]:
@@ -324,6 +331,23 @@ def test_a_keyboard_user_signs_seeing_where_focus_is(browser: Any, site: dict[st
     page.get_by_text("check your email", exact=False).first.wait_for()
     assert "/check-email" in page.url
     page.close()
+
+
+@pytest.mark.parametrize("path", ["/embed/petitions/the-ban", "/consultations/views", "/login", "/privacy"])
+def test_every_control_shows_keyboard_focus(browser: Any, site: dict[str, Any], path: str) -> None:
+    page = browser.new_page()
+    page.goto(site["url"] + path)
+    visited: list[dict[str, Any]] = []
+    for _ in range(60):  # every focusable element once, until focus leaves the page or comes round again
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if focused["tag"] == "body" or (visited and focused == visited[0]):
+            break
+        visited.append(focused)
+    page.close()
+    assert len(visited) >= 3, visited
+    hidden = [element for element in visited if not element["shown"]]
+    assert not hidden, f"no visible focus indicator on {hidden}"
 
 
 NARROW_PAGES = ["/", "/petitions/the-ban", "/consultations/views", "/consultations/closed-views/results", "/privacy",
