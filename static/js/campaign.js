@@ -6,6 +6,11 @@
   var summary = document.querySelector("[data-error-summary]");
   if (summary) {
     summary.focus();
+    // A form action ending in a fragment (#sign) makes the browser scroll there once the page has loaded,
+    // which takes focus away again: give it back unless the visitor has already moved on.
+    window.addEventListener("load", function () {
+      if (document.activeElement === document.body) summary.focus();
+    });
   }
 
   // Clicking an error summary link focuses the field, not just scrolls to it.
