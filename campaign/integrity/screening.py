@@ -19,6 +19,7 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import current_app
 from limits import RateLimitItem, parse_many
@@ -142,8 +143,14 @@ _fallback = FixedWindowRateLimiter(MemoryStorage())
 _last_storage_warning = 0.0
 
 
-def _items(setting: str) -> list[RateLimitItem]:
-    return list(parse_many(str(current_app.config[setting])))
+@lru_cache(maxsize=32)
+def _parsed(limits: str) -> tuple[RateLimitItem, ...]:
+    return tuple(parse_many(limits))
+
+
+def _items(setting: str) -> tuple[RateLimitItem, ...]:
+    # Parsed once per distinct setting: this runs on every signature.
+    return _parsed(str(current_app.config[setting]))
 
 
 def _hit_all(items: Iterable[RateLimitItem], *keys: str) -> bool:

@@ -18,7 +18,7 @@ from campaign.integrity.criteria import DOMAIN_PATTERN
 from campaign.integrity.models import BlockedAddress, DomainRule, EmailDomainRule
 from campaign.integrity.screening import LARGE_PROVIDERS, address_hash, forget_rules
 from campaign.mail.service import mask_email
-from campaign.signing.models import Signature
+from campaign.signing.models import Signature, SignatureState
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ def held_back_counts(petition_id: int) -> dict[str, int]:
     """Held-back signatures of a petition, by reason (for organisers)."""
     rows = db.session.execute(
         select(Signature.fraud_reason, func.count())
-        .where(Signature.petition_id == petition_id, Signature.state == "fraudulent")
+        .where(Signature.petition_id == petition_id, Signature.state == SignatureState.FRAUDULENT.value)
         .group_by(Signature.fraud_reason)
     ).all()
     return {str(reason): int(count) for reason, count in rows}
