@@ -8,7 +8,7 @@ export BASE_URL ?= http://$(HOST):$(PORT)
 
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck unit clean
+.PHONY: run test install lint typecheck unit clean messages
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "campaign needs Python 3.11 or newer")'
@@ -40,3 +40,9 @@ unit: $(INSTALLED)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+## Refresh the translation template from the code and templates (see docs/translating.md).
+messages: $(INSTALLED)
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k N_ -k lazy_gettext --no-location --sort-output \
+		--project campaign --copyright-holder "campaign contributors" --msgid-bugs-address "" \
+		-o campaign/translations/messages.pot .

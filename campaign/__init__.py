@@ -99,6 +99,7 @@ def _init_extensions(app: Flask) -> None:
     from campaign.accounts.service import load_organiser
     from campaign.config import apply_limit_storage_defaults
     from campaign.extensions import csrf, db, limiter, login_manager, migrate
+    from campaign.i18n import N_, gettext, init_i18n
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
@@ -107,9 +108,11 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "Sign in to use the organiser console."
+    login_manager.login_message = N_("Sign in to use the organiser console.")
+    login_manager.localize_callback = gettext  # the message is flashed into the session, so not a lazy string
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_organiser)
+    init_i18n(app)
 
 
 def _register_blueprints(app: Flask) -> None:

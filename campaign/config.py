@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse_many
 
+from campaign.i18n import UnknownLanguage, parse_language
 from campaign.logs import LOG_FORMATS
 
 logger = logging.getLogger(__name__)
@@ -153,6 +154,10 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
             "so choose a zone with whole-hour offsets"
         )
     config["TIMEZONE"] = timezone
+    try:
+        config["LANGUAGE"] = parse_language(environ.get("LANGUAGE"))
+    except UnknownLanguage as error:
+        raise ConfigError(str(error)) from None
     config["LOG_LEVEL"] = (environ.get("LOG_LEVEL") or "INFO").upper()
     log_format = (environ.get("LOG_FORMAT") or "text").strip().lower()
     if log_format not in LOG_FORMATS:

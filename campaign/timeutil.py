@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from babel import dates
 from flask import current_app
 
 
@@ -23,18 +24,27 @@ def from_local(value: datetime) -> datetime:
     return value.replace(tzinfo=site_zone()).astimezone(UTC)
 
 
+def _locale() -> str:
+    return str(current_app.config.get("LANGUAGE") or "en_GB")
+
+
 def format_datetime(value: datetime | None) -> str:
-    """'21 November 2026, 6:30pm' in the site's zone."""
+    """'21 November 2026, 6:30pm' in the site's zone and language."""
     if value is None:
         return ""
     local = to_local(value)
+    locale = _locale()
+    if not locale.startswith("en"):
+        day = dates.format_date(local, "d MMMM y", locale=locale)
+        return f"{day}, {dates.format_time(local, 'short', locale=locale)}"
+    # English as people write it on a notice: 6:30pm, not 18:30 or 6:30 PM.
     hour = local.strftime("%I").lstrip("0") or "12"
-    return f"{local.day} {local:%B %Y}, {hour}:{local:%M}{local:%p}".replace("AM", "am").replace("PM", "pm")
+    day = dates.format_date(local, "d MMMM y", locale=locale)
+    return f"{day}, {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
 
 
 def format_date(value: datetime | None) -> str:
-    """'21 November 2026' in the site's zone."""
+    """'21 November 2026' in the site's zone and language."""
     if value is None:
         return ""
-    local = to_local(value)
-    return f"{local.day} {local:%B %Y}"
+    return dates.format_date(to_local(value), "d MMMM y", locale=_locale())

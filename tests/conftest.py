@@ -29,7 +29,7 @@ TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
 
 # Settings that must come from the test, never from the developer's shell.
 _ISOLATED_ENVIRONMENT = ("DATABASE_URL", "SECRET_KEY", "BASE_URL", "MAIL_URL", "MAIL_FROM", "INSTANCE_PATH",
-                         "SITE_NAME", "TIMEZONE", "PROXY_HOPS", "LOG_LEVEL")  # fmt: skip
+                         "SITE_NAME", "TIMEZONE", "PROXY_HOPS", "LOG_LEVEL", "LANGUAGE")  # fmt: skip
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -179,3 +179,11 @@ def backend(database_url: str) -> str:
 
 from tests.briefing_helpers import briefing_parts  # noqa: E402, F401 - a fixture for every test module
 from tests.browser import browser  # noqa: E402, F401 - Chromium, for the browser tests
+
+
+@pytest.fixture(scope="session")
+def pseudo_catalogue(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A pseudo-translation of every message, compiled once per run (see tests/pseudo_locale.py)."""
+    from tests.pseudo_locale import build_catalogue
+
+    return build_catalogue(tmp_path_factory.mktemp("pseudo"))
