@@ -122,6 +122,7 @@ def _register_blueprints(app: Flask) -> None:
     from campaign.api import views as api
     from campaign.areas import console_views as areas_console
     from campaign.audit import console_views as audit_console
+    from campaign.branding import views as branding
     from campaign.briefings import console_views as briefings_console
     from campaign.briefings import views as briefings
     from campaign.candidates import console_views as candidates_console
@@ -169,6 +170,7 @@ def _register_blueprints(app: Flask) -> None:
         privacy.bp,
         privacy_console.console_bp,
         health,
+        branding.bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import zlib
 import re
 from datetime import timedelta
 
@@ -83,6 +85,16 @@ def test_links_can_be_revoked_replaced_and_expire(
     assert reader.get(link.replace("/briefings/", "/briefings/x")).status_code == 404
 
 
+def _names_font(pdf: bytes, name: bytes) -> bool:
+    """Whether the PDF's font objects (usually in compressed object streams) name this font."""
+    streams = re.findall(rb"stream\r?\n(.*?)endstream", pdf, re.S)
+    for stream in streams:
+        with contextlib.suppress(zlib.error):
+            if name in zlib.decompress(stream):
+                return True
+    return name in pdf
+
+
 def test_the_briefing_as_a_pdf(app: Flask, client: FlaskClient, briefing_parts: dict[str, int]) -> None:
     try:
         import weasyprint  # noqa: F401
@@ -94,6 +106,7 @@ def test_the_briefing_as_a_pdf(app: Flask, client: FlaskClient, briefing_parts: 
     response = app.test_client().get(link + "/briefing.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF") and len(response.data) > 5000
+    assert _names_font(response.data, b"Atkinson-Hyperlegible"), "the PDF is set in the site's own font, embedded"
     assert "attachment" in response.headers["Content-Disposition"]
     assert client.get(f"/console/briefings/{briefing_id}/briefing.pdf").data.startswith(b"%PDF")
 

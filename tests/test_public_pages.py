@@ -40,7 +40,8 @@ def test_petition_page_shows_what_a_signer_needs(app: Flask, client: FlaskClient
     assert "North Yorkshire Residents' Forum" in text
     assert '<meta property="og:title" content="Reverse the social media ban">' in page
     assert '<meta property="og:url" content="http://localhost/petitions/the-ban">' in page
-    assert '<meta name="twitter:card" content="summary">' in page
+    assert '<meta name="twitter:card" content="summary_large_image">' in page
+    assert '<meta property="og:image" content="http://localhost/petitions/the-ban/preview.png?n=50">' in page
     assert "https://wa.me/?text=" in page and "mailto:?subject=" in page
     assert '<script src="http' not in page, "no third-party scripts"
 

@@ -15,6 +15,9 @@ from tests.helpers import csrf_token, make_organiser, make_petition, text_of
 # adding it here, on purpose.
 PUBLIC_ENDPOINTS = {
     "static",
+    "branding.favicon",
+    "branding.touch_icon",
+    "branding.petition_preview",
     "petitions.index",
     "petitions.show",
     "accounts.login",
