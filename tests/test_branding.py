@@ -72,7 +72,9 @@ def test_each_petition_has_a_preview_picture_with_its_count(app: Flask, client: 
     organiser_id = make_organiser(app)
     petition_id = make_petition(app, organiser_id, state="open", target=200, slug="the-ban")
     page = client.get("/petitions/the-ban").get_data(as_text=True)
-    address = re.search(r'<meta property="og:image" content="http://localhost(/petitions/the-ban/preview\.png\?n=0)">', page)
+    address = re.search(
+        r'<meta property="og:image" content="http://localhost(/petitions/the-ban/preview\.png\?n=0)">', page
+    )
     assert address and '<meta name="twitter:image"' in page
     assert 'content="Reverse the social media ban: 0 signatures"' in page  # og:image:alt
     first = client.get(address.group(1))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import zlib
 import re
+import zlib
 from datetime import timedelta
 
 import pytest

@@ -54,9 +54,8 @@ def petition_preview(slug: str) -> Response:
     if count >= petition.target:
         target_text = gettext("Target of %(target)s reached", target=f"{petition.target:,}")
     else:
-        target_text = gettext(
-            "%(percent)s%% of the target of %(target)s", percent=petition.progress_percent(), target=f"{petition.target:,}"
-        )
+        percent, target = petition.progress_percent(), f"{petition.target:,}"
+        target_text = gettext("%(percent)s%% of the target of %(target)s", percent=percent, target=target)
     body = _cached_preview(
         petition.title, count_text, target_text, petition.progress_percent(), current_app.config["SITE_NAME"]
     )

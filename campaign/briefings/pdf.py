@@ -47,8 +47,7 @@ def render_pdf(html: str) -> bytes:
     fetcher = OnlyOurFonts()
     font_config = FontConfiguration()
     stylesheets = [
-        CSS(filename=str(path), url_fetcher=fetcher, font_config=font_config)
-        for path in (FONTS_STYLESHEET, STYLESHEET)
+        CSS(filename=str(path), url_fetcher=fetcher, font_config=font_config) for path in (FONTS_STYLESHEET, STYLESHEET)
     ]
     document = HTML(string=html, url_fetcher=fetcher)
     pdf: bytes = document.write_pdf(stylesheets=stylesheets, font_config=font_config)
