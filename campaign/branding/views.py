@@ -25,7 +25,8 @@ def _picture(body: bytes, mimetype: str, max_age: int) -> Response:
     response.set_etag(hashlib.sha256(body).hexdigest()[:32])
     response.cache_control.public = True
     response.cache_control.max_age = max_age
-    return response.make_conditional(request)
+    response.make_conditional(request)  # turns itself into a 304 when the ETag matches
+    return response
 
 
 @bp.get("/favicon.ico")
