@@ -8,7 +8,7 @@ export BASE_URL ?= http://$(HOST):$(PORT)
 
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck unit clean messages
+.PHONY: run test install lint typecheck unit clean messages translations
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "campaign needs Python 3.11 or newer")'
@@ -20,7 +20,7 @@ $(INSTALLED): pyproject.toml
 install: $(INSTALLED)
 
 ## Upgrade the database, load the demo and serve it (SQLite under ./instance).
-run: $(INSTALLED)
+run: $(INSTALLED) translations
 	$(BIN)/campaign db upgrade
 	$(BIN)/campaign demo
 	$(BIN)/campaign serve --host $(HOST) --port $(PORT)
@@ -46,3 +46,9 @@ messages: $(INSTALLED)
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k N_ -k lazy_gettext --no-location --sort-output \
 		--project campaign --copyright-holder "campaign contributors" --msgid-bugs-address "" \
 		-o campaign/translations/messages.pot .
+
+## Compile every translation (campaign/translations/<language>/LC_MESSAGES/messages.po) for use.
+translations: $(INSTALLED)
+	@if ls campaign/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+		$(BIN)/pybabel compile --use-fuzzy -d campaign/translations; \
+	else echo "no translations yet: see docs/translating.md"; fi
