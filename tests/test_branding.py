@@ -116,3 +116,17 @@ def test_long_and_non_latin_titles_fit_the_picture() -> None:
         # Text reaches no further right than the margin: nothing overflows the card.
         right_edge = picture.convert("L").crop((1200 - 60, 100, 1200, 440))
         assert right_edge.getextrema()[0] > 240, title
+
+
+def test_a_busy_petitions_picture_is_drawn_at_most_once_a_minute(app: Flask, client: FlaskClient) -> None:
+    app.config["HOT_CACHE_SECONDS"] = 1  # caching on, as in production
+    organiser_id = make_organiser(app)
+    petition_id = make_petition(app, organiser_id, state="open", target=200, slug="busy-petition-picture")
+    first = client.get("/petitions/busy-petition-picture/preview.png?n=0")
+    with app.app_context():
+        db.session.get_one(Petition, petition_id).signature_count = 150
+        db.session.commit()
+    second = client.get("/petitions/busy-petition-picture/preview.png?n=150")
+    assert second.data == first.data, "the same picture for a minute, however fast the count moves"
+    app.config["HOT_CACHE_SECONDS"] = 0
+    assert client.get("/petitions/busy-petition-picture/preview.png?n=150").data != first.data

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
 
 from flask import Blueprint, Response, current_app, request
 from flask_babel import gettext, ngettext
 
 from campaign.branding.images import favicon_ico, petition_preview_png, touch_icon_png
 from campaign.db import utcnow
+from campaign.hotcache import TTLCache, hot_cache_seconds
 from campaign.petitions import service
 from campaign.security import public
 
@@ -42,8 +42,11 @@ def touch_icon() -> Response:
     return _picture(touch_icon_png(), "image/png", ICON_MAX_AGE)
 
 
-# Drawing takes a fifth of a second; the same title and count always give the same picture.
-_cached_preview = lru_cache(maxsize=256)(petition_preview_png)
+# Drawing takes a fifth of a second. While a petition is being shared its count changes every few
+# seconds, so each process draws a petition's picture at most once a minute (a minute-old count on
+# a link preview is fine); with HOT_CACHE_SECONDS=0 (caching off) it is drawn fresh every time.
+PREVIEW_REDRAW_SECONDS = 60
+_previews: TTLCache[bytes] = TTLCache(max_entries=256)
 
 
 @bp.get("/petitions/<slug:slug>/preview.png")
@@ -57,7 +60,11 @@ def petition_preview(slug: str) -> Response:
     else:
         percent, target = petition.progress_percent(), f"{petition.target:,}"
         target_text = gettext("%(percent)s%% of the target of %(target)s", percent=percent, target=target)
-    body = _cached_preview(
-        petition.title, count_text, target_text, petition.progress_percent(), current_app.config["SITE_NAME"]
+    body = _previews.get_or_set(
+        (slug, petition.title),
+        PREVIEW_REDRAW_SECONDS if hot_cache_seconds() > 0 else 0,
+        lambda: petition_preview_png(
+            petition.title, count_text, target_text, petition.progress_percent(), current_app.config["SITE_NAME"]
+        ),
     )
     return _picture(body, "image/png", PREVIEW_MAX_AGE)
