@@ -8,7 +8,9 @@ a reason, except under CI=true, where they must run.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -98,6 +100,38 @@ def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> str:
         pytest.skip(message)
     _migrate(url, tmp_path_factory.mktemp("pg-migrate"))
     return url
+
+
+@contextlib.contextmanager
+def own_postgres_database(purpose: str) -> Iterator[str]:
+    """A new, empty database on TEST_DATABASE_URL's server, dropped afterwards: for a server in its own process.
+
+    The shared test database is emptied by the fixtures above after each test, so a long-lived separate process
+    must not use it. Skips (fails under CI=true) like ``postgres_url`` when PostgreSQL is not there.
+    """
+    if not TEST_DATABASE_URL:
+        pytest.skip("PostgreSQL variant: set TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    import psycopg
+    from psycopg import sql
+
+    from campaign.config import normalise_database_url
+
+    url = sa.engine.make_url(normalise_database_url(TEST_DATABASE_URL))
+    server = url.set(drivername="postgresql").render_as_string(hide_password=False)  # libpq takes this form
+    name = f"{url.database}_{purpose}_{secrets.token_hex(4)}"[-63:].lstrip("_")  # PostgreSQL's longest name
+    try:
+        with psycopg.connect(server, autocommit=True) as connection:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.OperationalError as error:
+        message = f"PostgreSQL at TEST_DATABASE_URL is not reachable: {error}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(server, autocommit=True) as connection:
+            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @pytest.fixture(scope="session")

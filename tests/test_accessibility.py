@@ -10,8 +10,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import itsdangerous
+import pyotp
 import pytest
+from flask import Flask
 from sqlalchemy import select
 
 from campaign.demo import DEMO_CONSULTATION_SLUG, DEMO_PETITION_SLUG
@@ -26,6 +30,7 @@ pytestmark = pytest.mark.browser
 AXE_FOLDER = Path(__file__).parent / ".cache" / "axe"
 AXE_SCRIPT = AXE_FOLDER / "node_modules" / "axe-core" / "axe.min.js"
 ORGANISER_PASSWORD = "correct horse battery staple 42"
+TWO_FACTOR_EMAIL = "two@example.org"  # an organiser of their own, so turning two-factor on changes no other test
 
 
 @pytest.fixture(scope="session")
@@ -70,6 +75,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     _migrate(database_url, folder / "setup")
     setup = create_app(base_config(folder / "setup", database_url))
     organiser_id = make_organiser(setup, password=ORGANISER_PASSWORD, role=Role.ADMIN)  # admins see every page
+    make_organiser(setup, TWO_FACTOR_EMAIL, password=ORGANISER_PASSWORD, name="Tess Twofactor")
     petition_id = make_petition(setup, organiser_id, state="open", slug="the-ban")
     make_petition(setup, organiser_id, state="draft", slug="a-draft", title="Keep the library open")
     for n in range(6):
@@ -78,8 +84,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     open_id = make_consultation(setup, organiser_id, slug="views")
     closed_id = make_consultation(setup, organiser_id, slug="closed-views", petition_id=petition_id)
     for n in range(6):
-        add_response(setup, closed_id, {"followed": "yes", "importance": "agree", "where": "YO1 7HH"},
-                     consent="none", name=f"Respondent {n}")  # fmt: skip
+        closed_response = add_response(setup, closed_id, {"followed": "yes", "importance": "agree", "where": "YO1 7HH"},
+                                       consent="none", name=f"Respondent {n}")  # fmt: skip
     with setup.app_context():
         organiser = db.session.get_one(Organiser, organiser_id)
         from campaign.consultations import service as consultations
@@ -91,7 +97,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         briefing_id = briefing.id
         shared = briefings.share(organiser, briefing_id, None, new_link=True)
         briefing_path = "/" + (briefings.share_link(shared) or "").split("/", 3)[3]
-        invite_candidate(organiser, petition_id, "Cara Candidate", "Independent", "cara@example.org")
+        candidate = invite_candidate(organiser, petition_id, "Cara Candidate", "Independent", "cara@example.org")
+        links = emailed_link_pages(setup, organiser, petition_id, open_id, closed_response, candidate.id)
         load_demo()  # the example campaign: long text, updates, candidates and thousands of signatures
         demo_id = db.session.execute(select(Petition.id).where(Petition.slug == DEMO_PETITION_SLUG)).scalar_one()
         db.engine.dispose()
@@ -103,9 +110,71 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     try:
         with running_server(env, worker=True, port=port, workers=2, threads=4) as server:
             yield {"url": server.url, "smtp": smtp, "petition": petition_id, "consultation": open_id,
-                   "closed": closed_id, "briefing": briefing_id, "briefing_path": briefing_path, "demo": demo_id}  # fmt: skip
+                   "closed": closed_id, "briefing": briefing_id, "briefing_path": briefing_path, "demo": demo_id,
+                   "links": links}  # fmt: skip
     finally:
         smtp.stop()
+
+
+def emailed_link_pages(app: Flask, organiser: Any, petition_id: int, consultation_id: int, closed_response_id: int,
+                       candidate_id: int) -> dict[str, str]:  # fmt: skip
+    """Paths of pages reached only from emailed links, each made by the service that puts it in the email.
+
+    These are never pressed, so every test can open them; the tests that press buttons use links from real mail.
+    Expired links carry a timestamp from long ago, made the way the expiry tests make theirs.
+    """
+    from campaign.candidates.models import Candidate
+    from campaign.consultations.models import ConsultationResponse
+    from campaign.extensions import db
+    from campaign.outcomes.service import fan_out_update_emails, publish_update
+    from campaign.privacy.links import delete_response_url, unsubscribe_url, withdraw_url
+    from campaign.signing.models import Signature
+    from campaign.tokens import TokenPurpose, make_token
+    from tests.summary_helpers import add_response, add_signature
+
+    def signature(email: str) -> Signature:
+        return db.session.execute(select(Signature).where(Signature.email == email)).scalar_one()
+
+    for email, state in [("una@example.org", "confirmed"), ("old@example.org", "confirmed"),
+                         ("pat@example.org", "pending"), ("wanda@example.org", "confirmed")]:  # fmt: skip
+        add_signature(app, petition_id, email=email, state=state, notify=True, name=email.split("@")[0].title())
+    response_id = add_response(app, consultation_id, {"followed": "no"}, email="dee@example.org")
+    # Wanda's update email arrives by the test SMTP server once the worker runs; its unsubscribe link is pressed.
+    publish_update(organiser, petition_id, "We met the Chief Constable", "They will review it.", email_signers=True)
+    fan_out_update_emails()
+    una, old, pat = signature("una@example.org"), signature("old@example.org"), signature("pat@example.org")
+    response = db.session.get_one(ConsultationResponse, response_id)
+    candidate = db.session.get_one(Candidate, candidate_id)
+    closed = db.session.get_one(ConsultationResponse, closed_response_id)
+    with app.test_request_context():
+        paths = {
+            "withdraw": urlsplit(withdraw_url(una.id, una.confirmation_nonce)).path,
+            "delete response": urlsplit(delete_response_url(response.id, response.nonce)).path,
+            "unsubscribe": urlsplit(unsubscribe_url(una.id, una.confirmation_nonce)).path,
+            "stop emails (older links)": f"/updates/stop/{make_token(TokenPurpose.STOP_PROGRESS_EMAILS, {'s': old.id})}",
+            "confirm": f"/confirm/{make_token(TokenPurpose.CONFIRM_SIGNATURE, {'s': pat.id, 'n': pat.confirmation_nonce})}",
+            "closed consultation link": "/consultations/respond/"
+            + make_token(TokenPurpose.RESPOND_TO_CONSULTATION, {"r": closed.id, "n": closed.nonce}),
+        }
+        long_ago = int(time.time()) - 400 * 86_400
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: long_ago)
+            expired = {
+                "expired confirm": ("/confirm/", TokenPurpose.CONFIRM_SIGNATURE,
+                                    {"s": pat.id, "n": pat.confirmation_nonce}),
+                "expired consultation link": ("/consultations/respond/", TokenPurpose.RESPOND_TO_CONSULTATION,
+                                              {"r": response.id, "n": response.nonce}),
+                "expired candidate link": ("/candidates/respond/", TokenPurpose.CANDIDATE_RESPONSE,
+                                           {"c": candidate.id, "n": candidate.link_nonce}),
+            }  # fmt: skip
+            for name, (prefix, purpose, payload) in expired.items():
+                paths[name] = prefix + make_token(purpose, payload)
+    paths["tampered withdraw"] = paths["withdraw"][:-5] + "AAAAA"
+    return paths
+
+
+LINK_STATUS = {"expired confirm": 410, "expired consultation link": 410, "expired candidate link": 410,
+               "tampered withdraw": 404, "closed consultation link": 200}  # fmt: skip
 
 
 def axe_problems(page: Any, axe_script: Path) -> list[str]:
@@ -135,9 +204,10 @@ def mail_to(site: dict[str, Any], address: str) -> Any:
 class Audit:
     """Visits pages and collects every serious or critical problem, so one run reports them all."""
 
-    def __init__(self, page: Any, axe_script: Path, base: str) -> None:
+    def __init__(self, page: Any, axe_script: Path, base: str, *, narrow_too: bool = False) -> None:
         self.page, self.axe_script, self.base = page, axe_script, base
-        self.problems: list[str] = []
+        self.narrow_too = narrow_too  # also look at each page on a 320px screen: pages behind a button are not in
+        self.problems: list[str] = []  # NARROW_PAGES, whose links must open the same page every time
         self.seen: list[str] = []
 
     def visit(self, path: str, *, status: int = 200) -> None:
@@ -149,9 +219,18 @@ class Audit:
         self.page.wait_for_load_state()
         self.seen.append(self.page.url)
         self.problems.extend(axe_problems(self.page, self.axe_script))
+        if self.narrow_too:
+            size = self.page.viewport_size
+            self.page.set_viewport_size({"width": 320, "height": size["height"]})
+            scroll_width = self.page.evaluate("document.documentElement.scrollWidth")
+            if scroll_width > 320:
+                self.problems.append(f"{self.page.url}: {scroll_width}px wide on a 320px screen")
+            self.page.set_viewport_size(size)
 
     def assert_clean(self) -> None:
-        assert not self.problems, "axe-core found serious or critical problems:\n" + "\n".join(self.problems)
+        assert not self.problems, "serious or critical problems (axe-core, or sideways scrolling):\n" + "\n".join(
+            self.problems
+        )
 
 
 def test_public_pages_have_no_serious_accessibility_problems(
@@ -213,6 +292,135 @@ def test_public_pages_have_no_serious_accessibility_problems(
     audit.assert_clean()
 
 
+def link_in(message: Any, pattern: str) -> str:
+    """The path of the one link in the plain text matching ``pattern``."""
+    links = [line.strip() for line in text_part(message).splitlines() if re.fullmatch(pattern, line.strip())]
+    assert len(links) == 1, text_part(message)
+    return urlsplit(links[0]).path
+
+
+def press(page: Any, button: str, heading: str) -> None:
+    with page.expect_navigation():
+        page.get_by_role("button", name=button).click()
+    page.get_by_role("heading", name=heading).wait_for()
+
+
+def test_pages_reached_from_emailed_links_have_no_serious_accessibility_problems(
+    browser: Any, site: dict[str, Any], axe_script: Path
+) -> None:
+    context = browser.new_context()
+    audit = Audit(context.new_page(), axe_script, site["url"], narrow_too=True)
+    page = audit.page
+
+    # A signer confirms, then withdraws with the confirmation email's other link.
+    page.goto(site["url"] + "/petitions/the-ban")
+    page.get_by_label("Full name").fill("Wil Withdraw")
+    page.get_by_label("Email address").fill("wil@example.org")
+    page.get_by_label("UK postcode").fill("YO1 7HH")
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile("Sign this petition")).click()
+    message = mail_to(site, "wil@example.org")
+    confirm, withdraw = (
+        urlsplit(confirmation_link(message)).path,
+        link_in(message, r"https?://\S+/signatures/withdraw/\S+"),
+    )
+    page.goto(site["url"] + confirm)
+    press(page, "Confirm my signature", "Thank you, your signature is confirmed")
+    audit.visit(confirm)  # the link again, once confirmed
+    audit.visit(withdraw)
+    press(page, "Withdraw my signature", "Your signature has been withdrawn")
+    audit.check()
+    audit.visit(withdraw)  # already withdrawn
+    audit.visit(confirm, status=404)  # a used link whose signature is gone
+
+    # A respondent deletes their response with the second link in the email that lets them answer.
+    context.clear_cookies()
+    page.goto(site["url"] + "/consultations/views")
+    page.get_by_label(re.compile("name", re.I)).first.fill("Del Delete")
+    page.get_by_label(re.compile("email", re.I)).first.fill("del@example.org")
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").last.click()
+    message = mail_to(site, "del@example.org")
+    respond, delete = (
+        link_in(message, rf"https?://\S+/{kind}/\S+") for kind in ("consultations/respond", "responses/delete")
+    )
+    audit.visit(delete)
+    press(page, "Delete my response", "Your response has been deleted")
+    audit.check()
+    audit.visit(delete)  # already deleted
+    audit.visit(respond, status=404)  # the answering link opens nothing now
+
+    # Update emails: unsubscribing, and the older links that stop one petition's emails.
+    audit.visit(link_in(mail_to(site, "wanda@example.org"), r"https?://\S+/unsubscribe/\S+"))
+    press(page, "Stop the emails", "You will not get more updates")
+    audit.check()
+    audit.visit(site["links"]["stop emails (older links)"])
+    press(page, "Stop the emails", "You will not get more updates")
+    audit.check()
+
+    # A candidate publishes from the invitation (whose page the public test checks) and sees it done.
+    page.goto(site["url"] + link_in(mail_to(site, "cara@example.org"), r"https?://\S+/candidates/respond/\S+"))
+    page.get_by_label("Supports").check()
+    page.get_by_label("Your statement").fill("Residents deserve to hear from their local officers.")
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").last.click()
+    page.get_by_text("Your response is published on the petition's page.").wait_for()
+    audit.check()
+
+    for name, status in LINK_STATUS.items():  # expired and tampered links, and one to a closed consultation
+        audit.visit(site["links"][name], status=status)
+    context.close()
+    assert len(audit.seen) == 19, audit.seen
+    audit.assert_clean()
+
+
+def test_two_factor_pages_have_no_serious_accessibility_problems(
+    browser: Any, site: dict[str, Any], axe_script: Path
+) -> None:
+    context, page = signed_in(browser, site, TWO_FACTOR_EMAIL)
+    audit = Audit(page, axe_script, site["url"], narrow_too=True)
+    audit.visit("/console/account/two-factor")  # setting up: the QR code and the key to type
+    for code in ["123", "app"]:
+        secret = page.locator("code.secret-key").inner_text().replace(" ", "")
+        page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now() if code == "app" else code)
+        page.get_by_label("Your password").fill(ORGANISER_PASSWORD)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Turn on two-factor sign-in").click()
+        assert page.locator("[data-error-summary]").count() == (code != "app"), page.content()
+        audit.check()  # the set-up page with an error, then the recovery codes
+    codes = page.locator(".recovery-codes code").all_inner_texts()
+    assert len(codes) == 10, codes
+    audit.visit("/console/account/two-factor")  # on: new recovery codes, or turn it off
+
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign out").click()
+    page.goto(site["url"] + "/login")
+    page.get_by_label("Email address").fill(TWO_FACTOR_EMAIL)
+    page.get_by_label("Password").fill(ORGANISER_PASSWORD)
+    page.get_by_role("button", name=re.compile("Sign in")).click()
+    page.wait_for_url(re.compile(r"/login/code"))
+    audit.check()  # enter your code
+    for wrong in ["123", "wxyz-wxyz-wxyz"]:  # too short, then a recovery code that is not one
+        page.get_by_label("Code", exact=True).fill(wrong)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Sign in").click()
+        assert page.locator("[data-error-summary]").count() == 1, page.content()
+        audit.check()
+    page.get_by_label("Code", exact=True).fill(codes[0])
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/console/?$"))
+
+    page.goto(site["url"] + "/console/account/two-factor")
+    page.locator("#disable-password").fill(ORGANISER_PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Turn off two-factor sign-in").click()
+    page.get_by_text("Two-factor sign-in is off.").wait_for()
+    audit.check()  # turned off, offering to set it up again
+    context.close()
+    assert len(audit.seen) == 8, audit.seen
+    audit.assert_clean()
+
+
 def test_the_check_finds_problems_when_there_are_some(browser: Any, site: dict[str, Any], axe_script: Path) -> None:
     page = browser.new_page()
     page.goto(site["url"] + "/privacy")
@@ -226,11 +434,11 @@ def test_the_check_finds_problems_when_there_are_some(browser: Any, site: dict[s
     page.close()
 
 
-def signed_in(browser: Any, site: dict[str, Any]) -> tuple[Any, Any]:
+def signed_in(browser: Any, site: dict[str, Any], email: str = "organiser@example.org") -> tuple[Any, Any]:
     context = browser.new_context()
     page = context.new_page()
     page.goto(site["url"] + "/login")
-    page.get_by_label("Email address").fill("organiser@example.org")
+    page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(ORGANISER_PASSWORD)
     page.get_by_role("button", name=re.compile("Sign in")).click()
     page.wait_for_url(re.compile(r"/console/?$"))
@@ -363,7 +571,7 @@ def test_pages_fit_narrow_screens_and_zoom_without_sideways_scrolling(
     context = browser.new_context(viewport={"width": width, "height": 800}, device_scale_factor=scale)
     page = context.new_page()
     wide = {}
-    for path in [*NARROW_PAGES, site["briefing_path"]]:
+    for path in [*NARROW_PAGES, site["briefing_path"], *site["links"].values()]:
         page.goto(site["url"] + path)
         scroll_width = page.evaluate("document.documentElement.scrollWidth")
         if scroll_width > width:

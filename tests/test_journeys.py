@@ -1,5 +1,8 @@
 """Whole journeys in a real Chromium against a real server, worker and SMTP server: what people see.
 
+Each journey runs on SQLite and on PostgreSQL (TEST_DATABASE_URL's server; skipped without it, except under
+CI=true). The server is a process of its own, so on PostgreSQL it gets a new database, not the shared test one.
+
 Screenshots of the key pages are written to docs/screenshots/ only with UPDATE_SCREENSHOTS=1, so that a
 normal run (and CI) never rewrites tracked files.
 """
@@ -19,7 +22,7 @@ import openpyxl
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.conftest import base_config
+from tests.conftest import _migrate, base_config, own_postgres_database
 from tests.helpers import DEFAULT_PASSWORD
 from tests.mailbox import confirmation_link, text_part
 from tests.servers import free_port, running_server, server_environment
@@ -45,18 +48,30 @@ def screenshot(page: Any, name: str) -> None:
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The journey server's own migrated database: a SQLite file, or a new PostgreSQL database dropped afterwards."""
+    folder = tmp_path_factory.mktemp(f"journeys-{request.param}")
+    if request.param == "sqlite":
+        database_url = f"sqlite:///{folder / 'campaign.db'}"
+        _migrate(database_url, folder)
+        yield database_url
+    else:
+        with own_postgres_database("journeys") as database_url:
+            _migrate(database_url, folder)
+            yield database_url
+
+
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def site(server_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     from campaign import create_app
     from campaign.extensions import db
-    from tests.conftest import _migrate
     from tests.consultation_helpers import make_consultation
     from tests.helpers import make_organiser, make_petition
     from tests.mailbox import SmtpServer
 
     folder = tmp_path_factory.mktemp("journeys")
-    database_url = f"sqlite:///{folder / 'campaign.db'}"
-    _migrate(database_url, folder / "setup")
+    database_url = server_database
     setup = create_app(base_config(folder / "setup", database_url))
     organiser = make_organiser(setup)
     petitions = {}
