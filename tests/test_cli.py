@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -144,6 +145,11 @@ def test_fresh_install_upgrade_demo_and_serve(tmp_path: Path) -> None:
         [sys.executable, "-m", "campaign", "serve", "--port", str(port), "--workers", "1"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
+    # The worker is its own process and may log after the first page is served: collect the
+    # output as it comes, so the test can wait for the worker's line before stopping everything.
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(server.stdout or []), daemon=True)
+    reader.start()
     try:
         deadline = time.monotonic() + 30
         body = ""
@@ -155,9 +161,15 @@ def test_fresh_install_upgrade_demo_and_serve(tmp_path: Path) -> None:
             except OSError:
                 time.sleep(0.2)
         assert "Reverse the ban on police officers" in body
+        while time.monotonic() < deadline and not any("worker started" in line for line in list(lines)):
+            time.sleep(0.1)
     finally:
         server.send_signal(signal.SIGTERM)
-        output, _ = server.communicate(timeout=40)
+        server.wait(timeout=40)
+        reader.join(timeout=10)
+        if server.stdout is not None:
+            server.stdout.close()
+    output = "".join(lines)
     assert server.returncode == 0, output
     assert f"Serving on http://127.0.0.1:{port}/" in output
     assert "worker started" in output, "the background worker runs alongside"
