@@ -29,10 +29,10 @@ class SignForm(FlaskForm):
         description=_l("To show which areas support the petition. Your postcode is never published."),
         render_kw={"autocomplete": "postal-code", "spellcheck": "false", "autocapitalize": "characters"},
     )
-    outside_uk = BooleanField("I live outside the UK")
+    outside_uk = BooleanField(_l("I live outside the UK"))
     # Rendered from country_options_html() (cached); the service checks the code.
-    country = StringField("Country")
-    notify_progress = BooleanField("Email me about this petition's progress and what happens next")
-    share_name = BooleanField("Share my name with the organisers")
+    country = StringField(_l("Country"))
+    notify_progress = BooleanField(_l("Email me about this petition's progress and what happens next"))
+    share_name = BooleanField(_l("Share my name with the organisers"))
     # A field people never see: bots that fill every box reveal themselves here.
-    website = StringField("Leave this field empty", render_kw={"autocomplete": "off", "tabindex": "-1"})
+    website = StringField(_l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"})
