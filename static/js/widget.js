@@ -45,6 +45,14 @@
     frames.push(frame);
   }
 
+  // The frame tells its height and its name (in the site's language), unless the host page named it.
+  function fit(frame, height, title) {
+    frame.style.height = Math.ceil(height) + "px";
+    if (typeof title === "string" && title && title.length <= 300 && !frame.parentNode.getAttribute("data-title")) {
+      frame.title = title;
+    }
+  }
+
   window.addEventListener("message", function (event) {
     if (event.origin !== origin) { return; }
     var data = event.data;
@@ -52,12 +60,7 @@
     var height = Number(data.height);
     if (!isFinite(height) || height < 50 || height > 5000) { return; }
     for (var i = 0; i < frames.length; i++) {
-      if (frames[i].contentWindow !== event.source) { continue; }
-      frames[i].style.height = Math.ceil(height) + "px";
-      if (typeof data.title === "string" && data.title && data.title.length <= 300 &&
-          !frames[i].parentNode.getAttribute("data-title")) {
-        frames[i].title = data.title;
-      }
+      if (frames[i].contentWindow === event.source) { fit(frames[i], height, data.title); }
     }
   });
 
