@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from campaign.db import database_unavailable
 from campaign.extensions import login_manager
+from campaign.i18n import lazy_gettext as _l
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +22,7 @@ class DomainError(Exception):
     """A rule of the platform said no; the message is safe to show to the person."""
 
     status_code = 400
-    title = "That could not be done"
+    title = _l("That could not be done")
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -30,19 +31,19 @@ class DomainError(Exception):
 
 class NotFound(DomainError):
     status_code = 404
-    title = "Page not found"
+    title = _l("Page not found")
 
 
 class Forbidden(DomainError):
     status_code = 403
-    title = "You do not have permission to do that"
+    title = _l("You do not have permission to do that")
 
 
 class InvalidTransition(DomainError):
     """A state change that the object's current state does not allow."""
 
     status_code = 409
-    title = "That change is not possible now"
+    title = _l("That change is not possible now")
 
 
 class ValidationFailed(DomainError):
@@ -54,28 +55,28 @@ class ValidationFailed(DomainError):
 
 
 ERROR_TITLES = {
-    400: "Something was wrong with that request",
-    403: "You do not have permission to see this page",
-    404: "Page not found",
-    405: "That action is not allowed here",
-    409: "That change is not possible now",
-    410: "This page has been removed",
-    413: "That was too much to send",
-    429: "Too many requests",
-    500: "Sorry, something went wrong on our side",
-    503: "The service is temporarily unavailable",
+    400: _l("Something was wrong with that request"),
+    403: _l("You do not have permission to see this page"),
+    404: _l("Page not found"),
+    405: _l("That action is not allowed here"),
+    409: _l("That change is not possible now"),
+    410: _l("This page has been removed"),
+    413: _l("That was too much to send"),
+    429: _l("Too many requests"),
+    500: _l("Sorry, something went wrong on our side"),
+    503: _l("The service is temporarily unavailable"),
 }
 
 ERROR_MESSAGES = {
-    400: "Please go back, check what you entered and try again.",
-    403: "If you think you should have access, sign in with a different account.",
-    404: "If you typed the web address, check it is correct. If you followed a link, it may be out of date.",
-    405: "Go back to the page you came from and use the buttons on it.",
-    410: "The page you were looking for is no longer available.",
-    413: "Please send less text or a smaller file.",
-    429: "You have tried that too many times in a short period. Please wait a few minutes and try again.",
-    500: "We have been told about the problem. Please try again in a few minutes.",
-    503: "Please try again in a few minutes.",
+    400: _l("Please go back, check what you entered and try again."),
+    403: _l("If you think you should have access, sign in with a different account."),
+    404: _l("If you typed the web address, check it is correct. If you followed a link, it may be out of date."),
+    405: _l("Go back to the page you came from and use the buttons on it."),
+    410: _l("The page you were looking for is no longer available."),
+    413: _l("Please send less text or a smaller file."),
+    429: _l("You have tried that too many times in a short period. Please wait a few minutes and try again."),
+    500: _l("We have been told about the problem. Please try again in a few minutes."),
+    503: _l("Please try again in a few minutes."),
 }
 
 
@@ -83,10 +84,11 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def error_response(status: int, message: str | None = None, title: str | None = None) -> Response:
+def error_response(status: int, message: object = None, title: object = None) -> Response:
     """Render an error as a page, or as JSON with a stable shape under ``/api/``."""
-    title = title or ERROR_TITLES.get(status, "Error")
-    message = message or ERROR_MESSAGES.get(status, "")
+    # Lazy strings become text here: in the site's language on pages, in English under /api/ (see i18n.py).
+    title = str(title or ERROR_TITLES.get(status, _l("Error")))
+    message = str(message or ERROR_MESSAGES.get(status, ""))
     if wants_json():
         response = jsonify({"error": {"status": status, "title": title, "message": message}})
     else:
@@ -130,9 +132,11 @@ def register_error_handlers(app: Flask) -> None:
     def handle_csrf_error(error: CSRFError) -> Response:
         return error_response(
             400,
-            "The form you sent had expired or was not sent from this site. "
-            "Please go back, reload the page and try again.",
-            "Your form has expired",
+            _l(
+                "The form you sent had expired or was not sent from this site. "
+                "Please go back, reload the page and try again."
+            ),
+            _l("Your form has expired"),
         )
 
     @app.errorhandler(HTTPException)

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, StringField, TextAreaField
 
 from campaign.errors import ValidationFailed
+from campaign.i18n import gettext as _
 from campaign.text import clean_block, clean_line
 from campaign.timeutil import site_zone
 
@@ -74,14 +75,17 @@ class LocalDateTimeField(DateTimeLocalField):
             except ValueError:
                 continue
         else:
-            raise ValueError("Enter a real date and time, for example 31/03/2027 17:00")
+            raise ValueError(_("Enter a real date and time, for example 31/03/2027 17:00"))
         if not 2000 <= parsed.year <= 2099:
-            raise ValueError("Enter a date between the years 2000 and 2099")
+            raise ValueError(_("Enter a date between the years 2000 and 2099"))
         zone = site_zone()
         round_trip = parsed.replace(tzinfo=zone).astimezone(UTC).astimezone(zone).replace(tzinfo=None)
         if round_trip != parsed:
             raise ValueError(
-                f"That time does not exist in {zone.key} time (the clocks go forward then); choose another"
+                _(
+                    "That time does not exist in %(zone)s time (the clocks go forward then); choose another",
+                    zone=zone.key,
+                )
             )
         self.data = parsed
 
@@ -98,7 +102,7 @@ class WholeNumberField(IntegerField):
             return
         if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
             self.data = None
-            raise ValueError("Enter a whole number, like 10000")
+            raise ValueError(_("Enter a whole number, like 10000"))
         self.data = int(raw)
 
 

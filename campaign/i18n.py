@@ -10,10 +10,12 @@ refreshes campaign/translations/messages.pot from the code and templates.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import flask_babel
 from babel import Locale, UnknownLocaleError
-from flask import Flask, current_app
-from flask_babel import Babel, gettext, lazy_gettext, ngettext
+from flask import Flask, current_app, has_request_context, request
+from flask_babel import Babel, lazy_gettext
 
 __all__ = ["N_", "babel", "gettext", "init_i18n", "lazy_gettext", "ngettext", "parse_language"]
 
@@ -21,6 +23,16 @@ TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 SOURCE_LANGUAGE = "en_GB"
 
 babel = Babel()
+
+
+def gettext(string: str, **variables: Any) -> str:
+    """The message in the site's language, %-formatted with ``variables`` (flask_babel's, typed)."""
+    return str(flask_babel.gettext(string, **variables))
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    """The singular or plural form for ``num`` (available to the message as %(num)s)."""
+    return str(flask_babel.ngettext(singular, plural, num, **variables))
 
 
 def N_(message: str) -> str:
@@ -42,6 +54,9 @@ def parse_language(value: str | None) -> str:
 
 
 def site_locale() -> str:
+    # The JSON API is read by programs: its error titles and messages stay in English (the source).
+    if has_request_context() and request.path.startswith("/api/"):
+        return SOURCE_LANGUAGE
     return str(current_app.config.get("LANGUAGE") or SOURCE_LANGUAGE)
 
 

@@ -11,8 +11,10 @@ from functools import lru_cache
 
 from babel import Locale
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from markupsafe import Markup, escape
 
+from campaign.i18n import gettext as _
 from campaign.text import clean_line
 
 # Providers where dots in the local part are ignored when delivering.
@@ -125,19 +127,28 @@ def country_name(code: str) -> str | None:
     return dict(countries()).get(code)
 
 
-@lru_cache(maxsize=1)
-def _country_options() -> str:
-    return "".join(f'<option value="{code}">{escape(name)}</option>' for code, name in countries())
+@lru_cache(maxsize=4)
+def _country_options(language: str) -> str:
+    # Named and sorted in the site's language; countries() stays English for what is stored and exported.
+    # A country the language has no name for keeps its English name, marked as such.
+    english = dict(countries())
+    names = Locale.parse(language).territories
+    shown = sorted(((code, names.get(code)) for code in english), key=lambda item: _folded(item[1] or english[item[0]]))
+    return "".join(
+        f'<option value="{code}">{escape(name)}</option>' if name else
+        f'<option value="{code}" lang="en" translate="no">{escape(english[code])}</option>'
+        for code, name in shown
+    )  # fmt: skip
 
 
 def country_options_html(selected: str | None) -> Markup:
-    """The <option>s of the country list, built once: rendering 250 options per page view was
-    most of the petition page's cost."""
-    options = _country_options()
+    """The <option>s of the country list, built once per language: rendering 250 options per page view
+    was most of the petition page's cost."""
+    options = _country_options(str(current_app.config.get("LANGUAGE") or "en_GB"))
     if selected and country_name(selected):
         options = options.replace(f'<option value="{selected}">', f'<option value="{selected}" selected>', 1)
-    placeholder = '<option value="">Choose your country</option>'
-    return Markup(placeholder + options)  # noqa: S704 - built from escaped names and fixed codes
+    placeholder = Markup('<option value="">%s</option>') % _("Choose your country")
+    return placeholder + Markup(options)  # noqa: S704 - built from escaped names and fixed codes
 
 
 @dataclass(frozen=True)

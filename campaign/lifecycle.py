@@ -9,6 +9,7 @@ from sqlalchemy import and_, or_, update
 
 from campaign.errors import ValidationFailed
 from campaign.extensions import db
+from campaign.i18n import gettext as _
 
 
 class HasLifecycle(Protocol):
@@ -28,7 +29,7 @@ def persist_date_closure(item: HasLifecycle, now: datetime) -> None:
 
 def open_now(item: HasLifecycle, now: datetime) -> None:
     if item.closes_at is not None and item.closes_at <= now:
-        raise ValidationFailed({"closes_at": "The closing date has passed; set a later one before opening"})
+        raise ValidationFailed({"closes_at": _("The closing date has passed; set a later one before opening")})
     item.state = "open"
     item.opened_at = now
 

@@ -9,6 +9,8 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from campaign.errors import DomainError
+from campaign.i18n import gettext as _
+from campaign.i18n import lazy_gettext as _l
 
 
 class TokenPurpose(enum.StrEnum):
@@ -30,11 +32,11 @@ class TokenPurpose(enum.StrEnum):
 class TokenInvalid(DomainError):
     """Tampered, truncated, for another purpose, or no longer matching what it was made for."""
 
-    title = "This link is not valid"
+    title = _l("This link is not valid")
 
 
 class TokenExpired(TokenInvalid):
-    title = "This link has expired"
+    title = _l("This link has expired")
 
 
 def _serializer(purpose: TokenPurpose) -> URLSafeTimedSerializer:
@@ -48,13 +50,15 @@ def make_token(purpose: TokenPurpose, payload: Any) -> str:
 def read_token(purpose: TokenPurpose, token: str, *, max_age_seconds: int) -> Any:
     """The payload of a token made for ``purpose``; raises TokenExpired or TokenInvalid."""
     if not token or len(token) > 512:
-        raise TokenInvalid("The link is incomplete or has been changed. Copy the whole link from your email.")
+        raise TokenInvalid(_("The link is incomplete or has been changed. Copy the whole link from your email."))
     try:
         return _serializer(purpose).loads(token, max_age=max_age_seconds)
     except SignatureExpired:
-        raise TokenExpired("This link has expired.") from None
+        raise TokenExpired(_("This link has expired.")) from None
     except BadSignature:
-        raise TokenInvalid("The link is incomplete or has been changed. Copy the whole link from your email.") from None
+        raise TokenInvalid(
+            _("The link is incomplete or has been changed. Copy the whole link from your email.")
+        ) from None
 
 
 def read_token_ignoring_age(purpose: TokenPurpose, token: str) -> Any:
@@ -62,4 +66,4 @@ def read_token_ignoring_age(purpose: TokenPurpose, token: str) -> Any:
     try:
         return _serializer(purpose).loads(token)
     except BadSignature:
-        raise TokenInvalid("The link is incomplete or has been changed.") from None
+        raise TokenInvalid(_("The link is incomplete or has been changed.")) from None

@@ -14,6 +14,7 @@ from campaign.briefings.service import briefing_for_link
 from campaign.candidates.models import POSITION_LABELS
 from campaign.db import utcnow
 from campaign.hotcache import hot_cache
+from campaign.i18n import gettext as _
 from campaign.security import public
 from campaign.timeutil import site_zone
 from campaign.tokens import TokenExpired, TokenInvalid
@@ -45,7 +46,9 @@ def _open(token: str) -> Briefing | tuple[str, int]:
     try:
         return briefing_for_link(token, utcnow())
     except TokenExpired as error:
-        return render_template("signing/link_invalid.html", title="This link has expired", message=error.message), 410
+        return render_template(
+            "signing/link_invalid.html", title=_("This link has expired"), message=error.message
+        ), 410
     except TokenInvalid as error:
         return render_template("signing/link_invalid.html", message=error.message), 404
 

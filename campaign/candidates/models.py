@@ -10,6 +10,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.db import Base, utcnow
+from campaign.i18n import lazy_gettext as _l
 
 NAME_MAX, AFFILIATION_MAX, STATEMENT_MAX, PLEDGE_MAX = 100, 120, 5000, 1000
 
@@ -20,7 +21,11 @@ class Position(enum.StrEnum):
     UNDECIDED = "undecided"
 
 
-POSITION_LABELS = {Position.SUPPORTS: "Supports", Position.OPPOSES: "Opposes", Position.UNDECIDED: "Undecided"}
+POSITION_LABELS = {
+    Position.SUPPORTS: _l("Supports"),
+    Position.OPPOSES: _l("Opposes"),
+    Position.UNDECIDED: _l("Undecided"),
+}
 _POSITIONS_SQL = ", ".join(f"'{position.value}'" for position in Position)
 
 

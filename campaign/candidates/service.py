@@ -30,6 +30,7 @@ from campaign.candidates.models import (
 from campaign.db import transaction, utcnow
 from campaign.errors import InvalidTransition, NotFound, ValidationFailed
 from campaign.extensions import db
+from campaign.i18n import gettext as _
 from campaign.identity import InvalidEmail, normalise_email
 from campaign.mail.service import mask_email, queue_email
 from campaign.petitions.models import Petition, PublicStatus
@@ -50,7 +51,9 @@ def _link(candidate: Candidate) -> str:
 
 def _send_invitation(candidate: Candidate, petition: Petition) -> None:
     if candidate.emails_sent >= MAX_INVITATION_EMAILS:
-        raise InvalidTransition(f"{candidate.name} has been sent {MAX_INVITATION_EMAILS} emails already.")
+        raise InvalidTransition(
+            _("%(name)s has been sent %(count)s emails already.", name=candidate.name, count=MAX_INVITATION_EMAILS)
+        )
     queue_email(
         "candidate_invite",
         candidate.email,
@@ -65,15 +68,15 @@ def _checked(name: str, affiliation: str, email: str) -> tuple[str, str, str]:
     errors: dict[str, str] = {}
     name, affiliation = clean_line(name), clean_line(affiliation)
     if not name:
-        errors["name"] = "Enter the candidate's name"
+        errors["name"] = _("Enter the candidate's name")
     elif len(name) > NAME_MAX:
-        errors["name"] = f"The name must be {NAME_MAX} characters or fewer"
+        errors["name"] = _("The name must be %(max)s characters or fewer", max=NAME_MAX)
     if len(affiliation) > AFFILIATION_MAX:
-        errors["affiliation"] = f"The party or affiliation must be {AFFILIATION_MAX} characters or fewer"
+        errors["affiliation"] = _("The party or affiliation must be %(max)s characters or fewer", max=AFFILIATION_MAX)
     try:
         address = normalise_email(email)
     except InvalidEmail:
-        errors["email"] = "Enter an email address in the correct format, like name@example.com"
+        errors["email"] = _("Enter an email address in the correct format, like name@example.com")
         address = ""
     if errors:
         raise ValidationFailed(errors)
@@ -95,13 +98,13 @@ def invite_candidate(organiser: Organiser, petition_id: int, name: str, affiliat
         with transaction():
             petition = get_for_organiser(organiser, petition_id, for_update=True)
             if petition.public_status(utcnow()) not in {PublicStatus.OPEN, PublicStatus.CLOSED}:
-                raise InvalidTransition("Candidates can be invited once the petition is open.")
+                raise InvalidTransition(_("Candidates can be invited once the petition is open."))
             existing = db.session.scalar(
                 select(Candidate).where(Candidate.petition_id == petition_id,
                                         func.lower(Candidate.email) == address.lower()).with_for_update()
             )  # fmt: skip
             if existing is not None and existing.removed_at is None:
-                raise ValidationFailed({"email": "A candidate with this email address is already invited"})
+                raise ValidationFailed({"email": _("A candidate with this email address is already invited")})
             if existing is not None:
                 # Invited again after being removed: back on the page, with what they published before.
                 candidate = existing
@@ -115,7 +118,7 @@ def invite_candidate(organiser: Organiser, petition_id: int, name: str, affiliat
                 db.session.flush()
             _send_invitation(candidate, petition)
     except IntegrityError:
-        raise ValidationFailed({"email": "A candidate with this email address is already invited"}) from None
+        raise ValidationFailed({"email": _("A candidate with this email address is already invited")}) from None
     logger.info("candidate invited", extra={"petition_id": petition_id, "email": mask_email(address)})
     return candidate
 
@@ -128,7 +131,7 @@ def _own_candidate(organiser: Organiser, petition_id: int, candidate_id: int) ->
         .with_for_update()
     )
     if candidate is None:
-        raise NotFound("There is no such candidate on this petition.")
+        raise NotFound(_("There is no such candidate on this petition."))
     return petition, candidate
 
 
@@ -145,7 +148,7 @@ def send_new_link(organiser: Organiser, petition_id: int, candidate_id: int) -> 
 def remove_candidate(organiser: Organiser, petition_id: int, candidate_id: int) -> None:
     """Take the candidate off the petition's page; their link stops working. Their versions are kept."""
     with transaction():
-        _, candidate = _own_candidate(organiser, petition_id, candidate_id)
+        _petition, candidate = _own_candidate(organiser, petition_id, candidate_id)
         candidate.removed_at = utcnow()
         candidate.link_nonce = new_link_nonce()
     logger.info("candidate removed", extra={"petition_id": petition_id, "candidate_id": candidate_id})
@@ -166,11 +169,11 @@ def candidate_for_link(token: str, *, for_update: bool = False) -> Candidate:
     max_age = 86_400 * current_app.config["CANDIDATE_LINK_DAYS"]
     payload = read_token(TokenPurpose.CANDIDATE_RESPONSE, token, max_age_seconds=max_age)
     if not isinstance(payload, dict) or not isinstance(payload.get("c"), int) or not isinstance(payload.get("n"), str):
-        raise TokenInvalid("The link is incomplete or has been changed. Copy the whole link from your email.")
+        raise TokenInvalid(_("The link is incomplete or has been changed. Copy the whole link from your email."))
     query = select(Candidate).where(Candidate.id == payload["c"]).options(selectinload(Candidate.statements))
     candidate = db.session.scalar(query.with_for_update(of=Candidate) if for_update else query)
     if candidate is None or candidate.removed_at is not None or candidate.link_nonce != payload["n"]:
-        raise TokenInvalid("This link has been replaced or withdrawn. Ask the organisers for a new one.")
+        raise TokenInvalid(_("This link has been replaced or withdrawn. Ask the organisers for a new one."))
     return candidate
 
 
@@ -185,14 +188,14 @@ def publish_statement(
 ) -> Published:
     errors: dict[str, str] = {}
     if position not in {p.value for p in Position}:
-        errors["position"] = "Choose whether you support or oppose the petition, or are undecided"
+        errors["position"] = _("Choose whether you support or oppose the petition, or are undecided")
     statement, pledge = clean_block(statement), clean_block(pledge)
     if not statement:
-        errors["statement"] = "Enter your statement"
+        errors["statement"] = _("Enter your statement")
     elif len(statement) > STATEMENT_MAX:
-        errors["statement"] = f"The statement must be {STATEMENT_MAX:,} characters or fewer"
+        errors["statement"] = _("The statement must be %(max)s characters or fewer", max=f"{STATEMENT_MAX:,}")
     if len(pledge) > PLEDGE_MAX:
-        errors["pledge"] = f"The pledge must be {PLEDGE_MAX:,} characters or fewer"
+        errors["pledge"] = _("The pledge must be %(max)s characters or fewer", max=f"{PLEDGE_MAX:,}")
     if errors:
         raise ValidationFailed(errors)
     with transaction():

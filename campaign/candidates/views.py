@@ -12,6 +12,7 @@ from campaign.db import utcnow
 from campaign.errors import NotFound, ValidationFailed
 from campaign.extensions import db, limiter
 from campaign.forms import apply_errors
+from campaign.i18n import gettext as _
 from campaign.petitions.models import Petition
 from campaign.petitions.service import get_public_petition
 from campaign.security import public
@@ -28,8 +29,8 @@ def respond(token: str) -> str | Response | tuple[str, int]:
     try:
         candidate = service.candidate_for_link(token)
     except TokenExpired:
-        return render_template("signing/link_invalid.html", title="This link has expired",
-                               message="Ask the organisers to send you a new one."), 410  # fmt: skip
+        return render_template("signing/link_invalid.html", title=_("This link has expired"),
+                               message=_("Ask the organisers to send you a new one.")), 410  # fmt: skip
     except TokenInvalid as error:
         return render_template("signing/link_invalid.html", message=error.message), 404
     petition = db.session.get_one(Petition, candidate.petition_id)
@@ -47,9 +48,9 @@ def respond(token: str) -> str | Response | tuple[str, int]:
             return render_template("signing/link_invalid.html", message=error.message), 404
         else:
             if published.changed:
-                flash("Your response is published on the petition's page.", "success")
+                flash(_("Your response is published on the petition's page."), "success")
             else:
-                flash("Nothing had changed, so your response stays as it was.", "info")
+                flash(_("Nothing had changed, so your response stays as it was."), "info")
             return redirect(url_for(".respond", token=token))
     return render_template("candidates/respond.html", candidate=candidate, petition=petition, form=form,
                            now=utcnow(), positions=POSITION_LABELS)  # fmt: skip
@@ -62,8 +63,8 @@ def history(slug: str, candidate_id: int) -> str:
     petition = get_public_petition(slug, utcnow())
     candidate = db.session.get(Candidate, candidate_id)
     if candidate is None or candidate.petition_id != petition.id or candidate.removed_at is not None:
-        raise NotFound("There is no such candidate on this petition.")
+        raise NotFound(_("There is no such candidate on this petition."))
     if not candidate.statements:
-        raise NotFound(f"{candidate.name} has not responded yet.")
+        raise NotFound(_("%(name)s has not responded yet.", name=candidate.name))
     return render_template("candidates/history.html", candidate=candidate, petition=petition,
                            positions=POSITION_LABELS)  # fmt: skip

@@ -18,6 +18,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from campaign.consultations.definition import OTHER_CODE, Condition, Definition, Question, Section
+from campaign.i18n import gettext as _
 from campaign.identity import normalise_postcode
 from campaign.text import clean_block, clean_line
 
@@ -65,9 +66,9 @@ def _other_text(question: Question, form: FormData, answer: Answer, chosen: bool
     if not chosen:
         return
     if not text:
-        answer.error = "Tell us what “Other” is"
+        answer.error = _("Tell us what “Other” is")
     elif len(text) > OTHER_TEXT_MAX:
-        answer.error = f"“Other” must be {OTHER_TEXT_MAX} characters or fewer"
+        answer.error = _("“Other” must be %(max)s characters or fewer", max=OTHER_TEXT_MAX)
     else:
         answer.other = text
 
@@ -95,7 +96,7 @@ def read_answer(question: Question, form: FormData) -> Answer:
         if not raw:
             return answer
         if raw not in _codes(question):
-            answer.error = "Choose one of the options"
+            answer.error = _("Choose one of the options")
             return answer
         answer.value = int(raw) if kind == "likert" else raw
         if question.other:
@@ -106,14 +107,14 @@ def read_answer(question: Question, form: FormData) -> Answer:
         if not chosen:
             return answer
         if not set(chosen) <= _codes(question):
-            answer.error = "Choose from the options given"
+            answer.error = _("Choose from the options given")
             return answer
         order = [option.code for option in question.options] + [OTHER_CODE]
         answer.value = sorted(chosen, key=order.index)
         if question.min_choices and len(chosen) < question.min_choices:
-            answer.error = f"Choose at least {question.min_choices}"
+            answer.error = _("Choose at least %(min)s", min=question.min_choices)
         elif question.max_choices and len(chosen) > question.max_choices:
-            answer.error = f"Choose no more than {question.max_choices}"
+            answer.error = _("Choose no more than %(max)s", max=question.max_choices)
         if question.other:
             _other_text(question, form, answer, OTHER_CODE in chosen)
     elif kind == "matrix":
@@ -125,13 +126,13 @@ def read_answer(question: Question, form: FormData) -> Answer:
             if raw:
                 point = _scale_point(raw, len(question.scale))
                 if point is None:
-                    answer.error = "Choose a point on the scale for each statement"
+                    answer.error = _("Choose a point on the scale for each statement")
                 else:
                     points[statement.code] = point
         if points:
             answer.value = points
             if question.required and len(points) < len(question.statements) and not answer.error:
-                answer.error = "Answer every statement"
+                answer.error = _("Answer every statement")
     elif kind == "ranking":
         _read_ranking(question, form, answer)
     elif kind in {"short_text", "long_text"}:
@@ -139,7 +140,11 @@ def read_answer(question: Question, form: FormData) -> Answer:
         answer.raw[name] = text
         limit = question.max_length or 0
         if text and len(text) > limit:
-            answer.error = f"Your answer must be {limit:,} characters or fewer (it is {len(text):,})"
+            answer.error = _(
+                "Your answer must be %(max)s characters or fewer (it is %(length)s)",
+                max=f"{limit:,}",
+                length=f"{len(text):,}",
+            )
         elif text:
             answer.value = text
     elif kind == "number":
@@ -150,7 +155,7 @@ def read_answer(question: Question, form: FormData) -> Answer:
         if raw:
             answer.value = normalise_postcode(raw)
             if answer.value is None:
-                answer.error = "Enter a real UK postcode, like YO1 7HH"
+                answer.error = _("Enter a real UK postcode, like YO1 7HH")
     return answer
 
 
@@ -165,17 +170,19 @@ def _read_ranking(question: Question, form: FormData, answer: Answer) -> None:
             continue
         rank = _scale_point(raw, wanted)
         if rank is None:
-            answer.error = f"Use ranks from 1 to {wanted}"
+            answer.error = _("Use ranks from 1 to %(last)s", last=wanted)
             return
         if rank in ranks:
-            answer.error = f"Each rank can only be used once (rank {rank} is given twice)"
+            answer.error = _("Each rank can only be used once (rank %(rank)s is given twice)", rank=rank)
             return
         ranks[rank] = option.code
     if not ranks:
         return
     if sorted(ranks) != list(range(1, len(ranks) + 1)) or len(ranks) != wanted:
-        what = f"your top {wanted}" if question.top else f"all {wanted} options"
-        answer.error = f"Rank {what}, from 1 to {wanted}, without gaps"
+        if question.top:
+            answer.error = _("Rank your top %(wanted)s, from 1 to %(wanted)s, without gaps", wanted=wanted)
+        else:
+            answer.error = _("Rank all %(wanted)s options, from 1 to %(wanted)s, without gaps", wanted=wanted)
         return
     answer.value = [ranks[rank] for rank in sorted(ranks)]
 
@@ -188,43 +195,45 @@ def _read_number(question: Question, form: FormData, answer: Answer) -> None:
     if not compact:
         return
     if not _NUMBER.match(compact):
-        answer.error = "Enter a whole number, like 12" if question.integer else "Enter a number, like 12 or 3.5"
+        answer.error = _("Enter a whole number, like 12") if question.integer else _("Enter a number, like 12 or 3.5")
         return
     try:
         number = Decimal(compact)
     except InvalidOperation:
-        answer.error = "Enter a number, like 12 or 3.5"
+        answer.error = _("Enter a number, like 12 or 3.5")
         return
     if question.integer and number != number.to_integral_value():
-        answer.error = "Enter a whole number, like 12"
+        answer.error = _("Enter a whole number, like 12")
         return
     value: float = int(number) if question.integer else float(number)
     if not math.isfinite(value) or abs(value) > 1e12:
-        answer.error = "Enter a smaller number"
+        answer.error = _("Enter a smaller number")
         return
     low, high = question.minimum, question.maximum
     if (low is not None and value < low) or (high is not None and value > high):
         if low is not None and high is not None:
-            answer.error = f"Enter a number from {_format_number(low)} to {_format_number(high)}"
+            answer.error = _(
+                "Enter a number from %(low)s to %(high)s", low=_format_number(low), high=_format_number(high)
+            )
         elif low is not None:
-            answer.error = f"Enter a number of at least {_format_number(low)}"
+            answer.error = _("Enter a number of at least %(low)s", low=_format_number(low))
         else:
-            answer.error = f"Enter a number no more than {_format_number(high or 0)}"
+            answer.error = _("Enter a number no more than %(high)s", high=_format_number(high or 0))
         return
     answer.value = value
 
 
 def missing_message(question: Question) -> str:
     return {
-        "single_choice": "Choose an option",
-        "yes_no": "Choose yes or no",
-        "likert": "Choose a point on the scale",
-        "multiple_choice": "Choose at least one option",
-        "matrix": "Answer every statement",
-        "ranking": "Rank the options",
-        "postcode": "Enter your postcode",
-        "number": "Enter a number",
-    }.get(question.type, "Enter your answer")
+        "single_choice": _("Choose an option"),
+        "yes_no": _("Choose yes or no"),
+        "likert": _("Choose a point on the scale"),
+        "multiple_choice": _("Choose at least one option"),
+        "matrix": _("Answer every statement"),
+        "ranking": _("Rank the options"),
+        "postcode": _("Enter your postcode"),
+        "number": _("Enter a number"),
+    }.get(question.type, _("Enter your answer"))
 
 
 # --- Conditions and visibility -------------------------------------------------------------------
@@ -296,7 +305,7 @@ def read_section(
     posted = {name for name in form if name.startswith(FIELD_PREFIX)}
     result = PageResult({}, {}, {}, {})
     if posted - allowed:
-        result.page_error = (
+        result.page_error = _(
             "The form had answers to questions that are not on this page. Reload the page and try again."
         )
         return result

@@ -38,6 +38,9 @@ from campaign.consultations.service import AnsweringFacts, currently_open, defin
 from campaign.db import UTCDateTime, transaction, utcnow
 from campaign.errors import DomainError, NotFound, ValidationFailed
 from campaign.extensions import db
+from campaign.i18n import N_
+from campaign.i18n import gettext as _
+from campaign.i18n import lazy_gettext as _l
 from campaign.identity import InvalidEmail, VerifiedIdentity, canonical_email, name_key, normalise_email
 from campaign.mail.service import mask_email, queue_email
 from campaign.petitions.models import PublicStatus
@@ -49,12 +52,12 @@ from campaign.urls import absolute_url
 logger = logging.getLogger(__name__)
 
 NAME_MAX = 100
-START_FIRST = "Start from the consultation's page to answer it."
+START_FIRST = N_("Start from the consultation's page to answer it.")
 
 
 class NotAcceptingAnswers(DomainError):
     status_code = 409
-    title = "This consultation is closed"
+    title = _l("This consultation is closed")
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,7 @@ def accepts_answers(consultation: Consultation | AnsweringFacts, now: datetime) 
 
 def _require_open(consultation: Consultation | AnsweringFacts, now: datetime) -> None:
     if not accepts_answers(consultation, now):
-        raise NotAcceptingAnswers("This consultation is closed, so answers can no longer be given or changed.")
+        raise NotAcceptingAnswers(_("This consultation is closed, so answers can no longer be given or changed."))
 
 
 def check_start(name: str, email: str) -> tuple[tuple[str, str, str] | None, dict[str, str]]:
@@ -95,13 +98,13 @@ def check_start(name: str, email: str) -> tuple[tuple[str, str, str] | None, dic
     errors: dict[str, str] = {}
     name = clean_line(name)
     if not name_key(name):
-        errors["name"] = "Enter your name"
+        errors["name"] = _("Enter your name")
     elif len(name) > NAME_MAX:
-        errors["name"] = f"Name must be {NAME_MAX} characters or fewer"
+        errors["name"] = _("Name must be %(max)s characters or fewer", max=NAME_MAX)
     try:
         address = normalise_email(clean_line(email))
     except InvalidEmail:
-        errors["email"] = "Enter an email address in the correct format, like name@example.org"
+        errors["email"] = _("Enter an email address in the correct format, like name@example.org")
         address = ""
     if errors:
         return None, errors
@@ -184,10 +187,10 @@ def _response_for_token(token: str) -> ConsultationResponse:
     max_age = 86_400 * current_app.config["RESPONSE_LINK_DAYS"]
     payload = read_token(TokenPurpose.RESPOND_TO_CONSULTATION, token, max_age_seconds=max_age)
     if not isinstance(payload, dict) or not isinstance(payload.get("r"), int) or not isinstance(payload.get("n"), str):
-        raise TokenInvalid("The link is incomplete or has been changed. Copy the whole link from your email.")
+        raise TokenInvalid(_("The link is incomplete or has been changed. Copy the whole link from your email."))
     response = db.session.get(ConsultationResponse, payload["r"])
     if response is None or response.nonce != payload["n"]:
-        raise TokenInvalid("This link no longer matches a response. It may have been deleted.")
+        raise TokenInvalid(_("This link no longer matches a response. It may have been deleted."))
     return response
 
 
@@ -280,7 +283,7 @@ class PageNotShown(NotFound):
 
 class QuestionsChanged(DomainError):
     status_code = 409
-    title = "The questions changed"
+    title = _l("The questions changed")
 
 
 # Both re-checked inside the write: the page may have been read a moment before an organiser
@@ -320,7 +323,7 @@ def _require_answerable(connection: Connection, consultation: AnsweringFacts, no
     ).scalar()
     if answerable is None:
         _require_open(db.session.get_one(Consultation, consultation.id), now)
-        raise QuestionsChanged("The questions changed while you were answering. Check your answers and continue.")
+        raise QuestionsChanged(_("The questions changed while you were answering. Check your answers and continue."))
 
 
 def save_page(
@@ -337,9 +340,9 @@ def save_page(
     definition = consultation.definition
     section = definition.section(section_key)
     if section is None:
-        raise PageNotShown("That page is not part of this consultation.")
+        raise PageNotShown(_("That page is not part of this consultation."))
     if respondent is None:
-        raise NotStarted(START_FIRST)
+        raise NotStarted(_(START_FIRST))
     with transaction():
         connection = db.session.connection()
         _require_answerable(connection, consultation, now)
@@ -348,10 +351,10 @@ def save_page(
             {"response": respondent.response_id, "consultation": consultation.id, "nonce": respondent.nonce},
         ).scalar()
         if stored is None:
-            raise NotStarted(START_FIRST)
+            raise NotStarted(_(START_FIRST))
         working = Working.load(stored)
         if section.key not in {shown.key for shown in pages(definition, working)}:
-            raise PageNotShown("That page is not shown for the answers you have given.")
+            raise PageNotShown(_("That page is not shown for the answers you have given."))
         on_page = {question.key for question in section.questions}
         earlier = {key: value for key, value in working.answers.items() if key not in on_page}
         result = read_section(definition, section, form, earlier, require=require)
@@ -370,7 +373,7 @@ def save_page(
 
 
 def _postcode_answer(definition: Definition, answers: Mapping[str, Any]) -> str | None:
-    for _, question in visible_questions(definition, answers):
+    for _section, question in visible_questions(definition, answers):
         if question.type == "postcode" and isinstance(answers.get(question.key), str):
             return str(answers[question.key])
     return None
@@ -416,10 +419,10 @@ def submit_response(
     """Submit (or resubmit) the answers in progress: complete, valid, with a consent choice."""
     now = now or utcnow()
     if consent not in {c.value for c in Consent}:
-        raise ValidationFailed({"consent": "Choose whether we may quote your words"})
+        raise ValidationFailed({"consent": _("Choose whether we may quote your words")})
     _require_open(consultation, now)
     if respondent is None:
-        raise NotStarted(START_FIRST)
+        raise NotStarted(_(START_FIRST))
     definition = consultation.definition
     with transaction():
         connection = db.session.connection()
@@ -429,13 +432,13 @@ def submit_response(
             {"response": respondent.response_id, "consultation": consultation.id, "nonce": respondent.nonce},
         ).one_or_none()
         if row is None:
-            raise NotStarted(START_FIRST)
+            raise NotStarted(_(START_FIRST))
         working = Working.load(row.working)
         answers, other = without_hidden(definition, working.answers, working.other)
         missing = incomplete_sections(definition, answers)
         if missing:
             titles = ", ".join(f"“{section.title}”" for section in missing)
-            raise ValidationFailed({"": f"Some questions still need an answer, in: {titles}."})
+            raise ValidationFailed({"": _("Some questions still need an answer, in: %(titles)s.", titles=titles)})
         postcode = _postcode_answer(definition, answers)
         connection.execute(
             _SUBMIT,

@@ -14,6 +14,7 @@ from campaign.consultations.service import definition_of, get_for_organiser
 from campaign.db import transaction, utcnow
 from campaign.errors import InvalidTransition, NotFound
 from campaign.hotcache import hot_cache
+from campaign.i18n import gettext as _
 from campaign.petitions.models import PublicStatus
 from campaign.summaries.consultations import ConsultationSummary, summarise_consultation
 
@@ -25,7 +26,7 @@ def publish_results(organiser: Organiser, consultation_id: int, *, now: datetime
     with transaction():
         consultation = get_for_organiser(organiser, consultation_id, for_update=True)
         if consultation.public_status(now) not in {PublicStatus.OPEN, PublicStatus.CLOSED, PublicStatus.ARCHIVED}:
-            raise InvalidTransition("Results can be published once the consultation is open.")
+            raise InvalidTransition(_("Results can be published once the consultation is open."))
         consultation.results_published_at = now
     logger.info("consultation results published", extra={"consultation_id": consultation_id})
     return consultation
@@ -42,7 +43,7 @@ def withdraw_results(organiser: Organiser, consultation_id: int) -> Consultation
 def published_summary(consultation: Consultation) -> ConsultationSummary:
     """The summary behind the published results, kept per process a while: it reads every response."""
     if consultation.results_published_at is None:
-        raise NotFound("The results of this consultation have not been published.")
+        raise NotFound(_("The results of this consultation have not been published."))
     key = (consultation.id, consultation.results_published_at.isoformat())
     seconds = float(current_app.config["BRIEFING_CACHE_SECONDS"])
     lookup = lookup_for(consultation.organisation_id)

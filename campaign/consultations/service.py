@@ -24,6 +24,8 @@ from campaign.db import transaction, utcnow
 from campaign.errors import InvalidTransition, NotFound, ValidationFailed
 from campaign.extensions import db
 from campaign.hotcache import hot_cache, hot_cache_seconds
+from campaign.i18n import N_
+from campaign.i18n import gettext as _
 from campaign.lifecycle import back_to_draft, close_due, close_now, open_now, persist_date_closure
 from campaign.markup import render_markdown
 from campaign.petitions.models import Petition, PublicStatus, public_status_of
@@ -33,7 +35,7 @@ from campaign.text import SLUG_MAX_LENGTH, SLUG_PATTERN, clean_block, clean_line
 logger = logging.getLogger(__name__)
 
 LONGEST_RUN = timedelta(days=2 * 365)
-_NO_SUCH_CONSULTATION = "There is no consultation at this address. Check the link, or look at the open ones."
+_NO_SUCH_CONSULTATION = N_("There is no consultation at this address. Check the link, or look at the open ones.")
 
 ALLOWED_CHANGES: dict[PublicStatus, frozenset[str]] = {
     PublicStatus.DRAFT: frozenset({"edit", "open"}),
@@ -43,11 +45,11 @@ ALLOWED_CHANGES: dict[PublicStatus, frozenset[str]] = {
     PublicStatus.ARCHIVED: frozenset(),
 }
 ALLOWED_CHANGES_MESSAGES = {
-    "edit": "A closed or archived consultation cannot be edited.",
-    "open": "Only a draft consultation can be opened.",
-    "unschedule": "Only a consultation waiting for its opening date can go back to draft.",
-    "close": "Only an open consultation can be closed.",
-    "archive": "Only a closed consultation can be archived.",
+    "edit": N_("A closed or archived consultation cannot be edited."),
+    "open": N_("Only a draft consultation can be opened."),
+    "unschedule": N_("Only a consultation waiting for its opening date can go back to draft."),
+    "close": N_("Only an open consultation can be closed."),
+    "archive": N_("Only a closed consultation can be archived."),
 }
 
 
@@ -57,7 +59,7 @@ def allowed_changes(consultation: Consultation, now: datetime) -> frozenset[str]
 
 def require_change(consultation: Consultation, change: str, now: datetime) -> None:
     if change not in allowed_changes(consultation, now):
-        raise InvalidTransition(ALLOWED_CHANGES_MESSAGES[change])
+        raise InvalidTransition(_(ALLOWED_CHANGES_MESSAGES[change]))
 
 
 # --- Queries ------------------------------------------------------------------------------------
@@ -80,14 +82,14 @@ def get_for_organiser(organiser: Organiser, consultation_id: int, *, for_update:
         query = query.with_for_update(of=Consultation)
     consultation = db.session.scalar(query)
     if consultation is None:
-        raise NotFound("There is no consultation with that number, or it belongs to another organisation.")
+        raise NotFound(_("There is no consultation with that number, or it belongs to another organisation."))
     return consultation
 
 
 def get_public_consultation(slug: str, now: datetime) -> Consultation:
     consultation = db.session.scalar(select(Consultation).where(Consultation.slug == slug))
     if consultation is None or not consultation.is_publicly_visible(now):
-        raise NotFound(_NO_SUCH_CONSULTATION)
+        raise NotFound(_(_NO_SUCH_CONSULTATION))
     return consultation
 
 
@@ -125,14 +127,14 @@ def answering_facts(slug: str, now: datetime) -> AnsweringFacts:
     facts = hot_cache("answering-facts").get_or_set(slug, hot_cache_seconds(), lambda: _load_answering_facts(slug))
     assert isinstance(facts, AnsweringFacts)
     if facts.public_status(now) not in {PublicStatus.OPEN, PublicStatus.CLOSED, PublicStatus.ARCHIVED}:
-        raise NotFound(_NO_SUCH_CONSULTATION)
+        raise NotFound(_(_NO_SUCH_CONSULTATION))
     return facts
 
 
 def _load_answering_facts(slug: str) -> AnsweringFacts:
     row = db.session.execute(_ANSWERING_FACTS, {"slug": slug}).one_or_none()
     if row is None:
-        raise NotFound(_NO_SUCH_CONSULTATION)
+        raise NotFound(_(_NO_SUCH_CONSULTATION))
     return AnsweringFacts(*row)
 
 
@@ -235,38 +237,39 @@ def _slug_taken(slug: str, consultation_id: int | None) -> bool:
 
 def _validate(organiser: Organiser, draft: ConsultationDraft, existing: Consultation | None, now: datetime) -> None:
     errors: dict[str, str] = {}
-    for field, value, name, maximum in (
-        ("title", draft.title, "title", TITLE_MAX),
-        ("summary", draft.summary, "summary", SUMMARY_MAX),
-    ):
+    for field, value, missing, too_long, maximum in (
+        ("title", draft.title, N_("Enter a title"), N_("The title must be %(max)s characters or fewer"), TITLE_MAX),
+        ("summary", draft.summary, N_("Enter a summary"), N_("The summary must be %(max)s characters or fewer"),
+         SUMMARY_MAX),
+    ):  # fmt: skip
         if not has_visible_text(value):
-            errors[field] = f"Enter a {name}"
+            errors[field] = _(missing)
         elif len(value) > maximum:
-            errors[field] = f"The {name} must be {maximum:,} characters or fewer"
+            errors[field] = _(too_long, max=f"{maximum:,}")
     if len(draft.intro) > INTRO_MAX:
-        errors["intro"] = f"The introduction must be {INTRO_MAX:,} characters or fewer"
+        errors["intro"] = _("The introduction must be %(max)s characters or fewer", max=f"{INTRO_MAX:,}")
     if draft.slug:
         if len(draft.slug) > SLUG_MAX_LENGTH or not SLUG_PATTERN.match(draft.slug):
-            errors["slug"] = "Use only lower-case letters, numbers and single hyphens"
+            errors["slug"] = _("Use only lower-case letters, numbers and single hyphens")
         elif draft.slug in RESERVED_SLUGS:
-            errors["slug"] = "That web address is reserved; choose another"
+            errors["slug"] = _("That web address is reserved; choose another")
         elif _slug_taken(draft.slug, existing.id if existing else None):
-            errors["slug"] = "Another consultation already uses that web address; choose another"
+            errors["slug"] = _("Another consultation already uses that web address; choose another")
         elif existing is not None and draft.slug != existing.slug and existing.state != ConsultationState.DRAFT:
-            errors["slug"] = "The web address cannot change once the consultation has opened"
+            errors["slug"] = _("The web address cannot change once the consultation has opened")
     if draft.opens_at and draft.closes_at and draft.closes_at <= draft.opens_at:
-        errors["closes_at"] = "Closing date must be after the opening date"
+        errors["closes_at"] = _("Closing date must be after the opening date")
     elif draft.closes_at and draft.closes_at <= now and (existing is None or draft.closes_at != existing.closes_at):
-        errors["closes_at"] = "Closing date must be in the future"
+        errors["closes_at"] = _("Closing date must be in the future")
     elif draft.closes_at and draft.closes_at > max(draft.opens_at or now, now) + LONGEST_RUN:
-        errors["closes_at"] = "Closing date must be within two years of opening"
+        errors["closes_at"] = _("Closing date must be within two years of opening")
     opened = existing is not None and existing.public_status(now) not in {PublicStatus.DRAFT, PublicStatus.SCHEDULED}
     if opened and existing is not None and draft.opens_at != existing.opens_at:
-        errors["opens_at"] = "The opening date cannot change once the consultation has opened"
+        errors["opens_at"] = _("The opening date cannot change once the consultation has opened")
     if draft.petition_id is not None:
         petition = db.session.get(Petition, draft.petition_id)
         if petition is None or (not organiser.is_admin and petition.organisation_id != organiser.organisation_id):
-            errors["petition_id"] = "Choose one of your organisation's petitions"
+            errors["petition_id"] = _("Choose one of your organisation's petitions")
     if errors:
         raise ValidationFailed(errors)
 

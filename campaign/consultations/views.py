@@ -26,6 +26,8 @@ from campaign.db import utcnow
 from campaign.errors import ValidationFailed
 from campaign.extensions import limiter
 from campaign.forms import ConfirmForm, apply_errors
+from campaign.i18n import N_
+from campaign.i18n import gettext as _
 from campaign.identity import VerifiedIdentity
 from campaign.petitions.models import PublicStatus
 from campaign.privacy.links import delete_response_url
@@ -38,8 +40,8 @@ from campaign.verified import remember_identity, verified_identity
 bp = Blueprint("consultations", __name__)
 
 STARTED_EMAIL_COOKIE = "started_email"
-START_HERE = "To answer, start here: we will email you a link."
-CLOSED_NOW = "This consultation is closed, so answers can no longer be given or changed."
+START_HERE = N_("To answer, start here: we will email you a link.")
+CLOSED_NOW = N_("This consultation is closed, so answers can no longer be given or changed.")
 
 
 def _respondent(consultation_id: int) -> Respondent | None:
@@ -92,7 +94,7 @@ def start(slug: str) -> str | Response:
     form = StartForm()
     if form.validate_on_submit():
         try:
-            _, respondent = responding.start_response(
+            _outcome, respondent = responding.start_response(
                 consultation, form.name.data or "", form.email.data or "", identity=verified_identity(now), now=now
             )
         except ValidationFailed as error:
@@ -110,7 +112,7 @@ def start(slug: str) -> str | Response:
                                 secure=current_app.config["SESSION_COOKIE_SECURE"])  # fmt: skip
             return response
     else:
-        _, problems = responding.check_start(form.name.data or "", form.email.data or "")
+        _checked, problems = responding.check_start(form.name.data or "", form.email.data or "")
         apply_errors(form, problems, only_new=True)
     return _render_intro(consultation, now, form)
 
@@ -136,8 +138,8 @@ def respond(token: str) -> str | Response | tuple[str, int]:
             return redirect(_carry_on(followed.slug, followed.definition, followed.working, followed.submitted))
         details = responding.describe_link(token)
     except TokenExpired:
-        return render_template("signing/link_invalid.html", title="This link has expired",
-                               message="Ask for a new one from the consultation's page."), 410  # fmt: skip
+        return render_template("signing/link_invalid.html", title=_("This link has expired"),
+                               message=_("Ask for a new one from the consultation's page.")), 410  # fmt: skip
     except TokenInvalid as error:
         return render_template("signing/link_invalid.html", message=error.message), 404
     except responding.NotAcceptingAnswers as error:
@@ -196,10 +198,10 @@ def _answering(slug: str) -> tuple[Consultation, ConsultationResponse] | Respons
     consultation = get_public_consultation(slug, now)
     response = responding.response_of(consultation, _respondent(consultation.id))
     if response is None:
-        flash(START_HERE, "info")
+        flash(_(START_HERE), "info")
         return redirect(url_for(".show", slug=slug))
     if not responding.accepts_answers(consultation, now):
-        flash(CLOSED_NOW, "info")
+        flash(_(CLOSED_NOW), "info")
         return redirect(url_for(".show", slug=slug))
     return consultation, response
 
@@ -210,7 +212,7 @@ def _save_page(slug: str, section: str) -> Response | tuple[dict[str, str], str 
     Touches no ORM objects: the hot path of answering is one short transaction.
     """
     if not ConfirmForm().validate_on_submit():
-        return {}, "Your form had expired. Please try again.", None
+        return {}, _("Your form had expired. Please try again."), None
     now = utcnow()
     consultation = answering_facts(slug, now)
     action = request.form.get("action", "next")
@@ -218,10 +220,10 @@ def _save_page(slug: str, section: str) -> Response | tuple[dict[str, str], str 
         result, saved = responding.save_page(consultation, _respondent(consultation.id), section, request.form,
                                              require=action == "next", now=now)  # fmt: skip
     except responding.NotStarted:
-        flash(START_HERE, "info")
+        flash(_(START_HERE), "info")
         return redirect(url_for(".show", slug=slug))
     except responding.NotAcceptingAnswers:
-        flash(CLOSED_NOW, "info")
+        flash(_(CLOSED_NOW), "info")
         return redirect(url_for(".show", slug=slug))
     except responding.PageNotShown:
         return redirect(url_for(".page", slug=slug, section=section))
@@ -231,7 +233,7 @@ def _save_page(slug: str, section: str) -> Response | tuple[dict[str, str], str 
     if saved is None:
         return result.errors, result.page_error, result.raw
     if action == "save":
-        flash("Your answers are saved. Use the link in your email to come back and finish.", "success")
+        flash(_("Your answers are saved. Use the link in your email to come back and finish."), "success")
         return redirect(url_for(".show", slug=slug))
     step = -1 if action == "back" else 1
     return redirect(_page_after(slug, responding.pages(consultation.definition, saved), section, step))
@@ -285,7 +287,7 @@ def _submit(slug: str) -> Response | tuple[dict[str, str], str]:
     """Submit the response: on to the thanks page, or the problems and the consent chosen."""
     consent = request.form.get("consent", "")
     if not ConfirmForm().validate_on_submit():
-        return {"": "Your form had expired. Please try again."}, consent
+        return {"": _("Your form had expired. Please try again.")}, consent
     now = utcnow()
     consultation = answering_facts(slug, now)
     try:
@@ -293,10 +295,10 @@ def _submit(slug: str) -> Response | tuple[dict[str, str], str]:
     except ValidationFailed as error:
         return error.errors, consent
     except responding.NotStarted:
-        flash(START_HERE, "info")
+        flash(_(START_HERE), "info")
         return redirect(url_for(".show", slug=slug))
     except responding.NotAcceptingAnswers:
-        flash(CLOSED_NOW, "info")
+        flash(_(CLOSED_NOW), "info")
         return redirect(url_for(".show", slug=slug))
     except responding.QuestionsChanged as error:
         forget_answering_facts(slug)
@@ -366,7 +368,7 @@ def results(slug: str) -> str:
     consultation = get_public_consultation(slug, now)
     summary = published_summary(consultation)
     figures = {q.question.key: question_figure(q, suppress=True) for q in summary.questions}
-    areas = counts_figure("Respondents by area", summary.by_area, summary.total, key="areas", suppress=True,
-                          label_head="Area", share_of="respondents")  # fmt: skip
+    areas = counts_figure(_("Respondents by area"), summary.by_area, summary.total, key="areas", suppress=True,
+                          label_head=_("Area"), share_of=_("respondents"))  # fmt: skip
     return render_template("consultations/results.html", consultation=consultation, summary=summary,
                            figures=figures, areas=areas, total=shown(summary.total), now=now)  # fmt: skip

@@ -27,6 +27,7 @@ from campaign.accounts.models import Organiser
 from campaign.db import transaction
 from campaign.errors import ValidationFailed
 from campaign.hotcache import hot_cache
+from campaign.i18n import gettext as _
 from campaign.petitions.models import Petition
 from campaign.petitions.service import get_for_organiser
 from campaign.tokens import TokenInvalid, TokenPurpose, make_token, read_token
@@ -52,7 +53,7 @@ def check_form_token(token: str, petition_id: int) -> None:
     """Raises TokenExpired or TokenInvalid unless the token was made by this site, recently, for this petition."""
     payload = read_token(TokenPurpose.EMBEDDED_SIGN_FORM, token, max_age_seconds=FORM_TOKEN_SECONDS)
     if not isinstance(payload, dict) or payload.get("p") != petition_id:
-        raise TokenInvalid("This form was made for another petition.")
+        raise TokenInvalid(_("This form was made for another petition."))
 
 
 def from_this_site(headers: Headers | Mapping[str, str]) -> bool:
@@ -93,9 +94,11 @@ def parse_origins(text: str) -> list[str]:
             origins.append(origin)
     if problems:
         listed = ", ".join(f"“{p}”" for p in problems[:3])
-        raise ValidationFailed({"embed_origins": f"Enter each site as an address like https://example.org: {listed}"})
+        raise ValidationFailed(
+            {"embed_origins": _("Enter each site as an address like https://example.org: %(sites)s", sites=listed)}
+        )
     if len(origins) > MAX_ORIGINS:
-        raise ValidationFailed({"embed_origins": f"List at most {MAX_ORIGINS} sites"})
+        raise ValidationFailed({"embed_origins": _("List at most %(max)s sites", max=MAX_ORIGINS)})
     return origins
 
 

@@ -21,6 +21,7 @@ from campaign.errors import NotFound, ValidationFailed
 from campaign.extensions import csrf, limiter
 from campaign.forms import apply_errors
 from campaign.hotcache import hot_cache, hot_cache_seconds
+from campaign.i18n import gettext as _
 from campaign.net import client_address
 from campaign.petitions.models import Petition, PublicStatus
 from campaign.petitions.service import get_public_petition
@@ -128,7 +129,7 @@ def sign(slug: str) -> BaseResponse:
         service.check_form_token(request.form.get("form_token", ""), petition.id)
     except (TokenExpired, TokenInvalid):
         form.validate()
-        form.form_errors.append("This form had expired. Please check your details and sign again.")
+        form.form_errors.append(_("This form had expired. Please check your details and sign again."))
         return _render(petition, form=form)
     if request.form.get("website", "").strip():
         return redirect(_sent_url(slug))  # a bot: it sees what a person would
@@ -139,7 +140,7 @@ def sign(slug: str) -> BaseResponse:
         )  # fmt: skip
     except ValidationFailed as error:
         form.validate()
-        _, more = signing.check_signature_request(signing.SignatureRequest.from_form(request.form))
+        _cleaned, more = signing.check_signature_request(signing.SignatureRequest.from_form(request.form))
         apply_errors(form, {**more, **error.errors}, only_new=True)
         return _render(petition, form=form)
     except signing.SigningClosed as error:
@@ -173,10 +174,10 @@ def _petition_from_url(url: str) -> Petition:
     base = urlsplit(current_app.config["BASE_URL"])
     segments = parts.path.strip("/").split("/")
     if parts.netloc.lower() != base.netloc.lower() or len(segments) < 2 or segments[-2] != "petitions":
-        raise NotFound("That is not the address of a petition on this site.")
+        raise NotFound(_("That is not the address of a petition on this site."))
     slug = segments[-1]
     if not SLUG_PATTERN.match(slug):
-        raise NotFound("That is not the address of a petition on this site.")
+        raise NotFound(_("That is not the address of a petition on this site."))
     return get_public_petition(slug, utcnow())
 
 
@@ -216,7 +217,8 @@ def oembed() -> BaseResponse | tuple[BaseResponse, int]:
     compact = height < FULL_HEIGHT // 2
     height = min(height, COMPACT_HEIGHT) if compact else height
     src = absolute_url("embed.petition", slug=found.slug, **({"compact": "1"} if compact else {}))
-    html = (f'<iframe src="{escape(src)}" width="{width}" height="{height}" title="Petition: {escape(found.title)}" '
+    frame_title = escape(_("Petition: %(title)s", title=found.title))
+    html = (f'<iframe src="{escape(src)}" width="{width}" height="{height}" title="{frame_title}" '
             'loading="lazy" frameborder="0" style="border:0;max-width:100%"></iframe>')  # fmt: skip
     payload = {
         "version": "1.0", "type": "rich", "provider_name": current_app.config["SITE_NAME"],
@@ -242,7 +244,8 @@ def builder(slug: str) -> str:
     attributes = "".join(f' data-{name}="{value}"' for name, value in query.items())
     script_snippet = (f'<div data-campaign-petition="{found.slug}"{attributes}></div>\n'
                       f'<script async src="{absolute_url("embed.widget_js")}"></script>')  # fmt: skip
-    iframe_snippet = (f'<iframe src="{escape(frame_src)}" title="Petition: {escape(found.title)}" width="100%" '
+    frame_title = escape(_("Petition: %(title)s", title=found.title))
+    iframe_snippet = (f'<iframe src="{escape(frame_src)}" title="{frame_title}" width="100%" '
                       f'height="{height}" loading="lazy" style="border:0"></iframe>')  # fmt: skip
     return render_template("embed/builder.html", petition=found, accent=accent, compact=compact,
                            petition_url=absolute_url("petitions.show", slug=found.slug),

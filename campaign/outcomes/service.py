@@ -20,6 +20,7 @@ from campaign.accounts.models import Organiser
 from campaign.db import transaction, utcnow
 from campaign.errors import InvalidTransition, NotFound, ValidationFailed
 from campaign.extensions import db
+from campaign.i18n import gettext as _
 from campaign.mail.models import OutboxMessage
 from campaign.mail.rendering import register_context_loader
 from campaign.mail.service import outbox_row
@@ -44,13 +45,13 @@ def _checked(title: str, body: str) -> tuple[str, str]:
     errors: dict[str, str] = {}
     title, body = clean_line(title), clean_block(body)
     if not title:
-        errors["title"] = "Enter a title"
+        errors["title"] = _("Enter a title")
     elif len(title) > TITLE_MAX:
-        errors["title"] = f"The title must be {TITLE_MAX} characters or fewer"
+        errors["title"] = _("The title must be %(max)s characters or fewer", max=TITLE_MAX)
     if not body:
-        errors["body"] = "Enter the update"
+        errors["body"] = _("Enter the update")
     elif len(body) > BODY_MAX:
-        errors["body"] = f"The update must be {BODY_MAX:,} characters or fewer"
+        errors["body"] = _("The update must be %(max)s characters or fewer", max=f"{BODY_MAX:,}")
     if errors:
         raise ValidationFailed(errors)
     return title, body
@@ -82,7 +83,7 @@ def publish_update(
     with transaction():
         petition = get_for_organiser(organiser, petition_id, for_update=True)
         if petition.public_status(now) not in {PublicStatus.OPEN, PublicStatus.CLOSED, PublicStatus.ARCHIVED}:
-            raise InvalidTransition("Updates can be published once the petition is open.")
+            raise InvalidTransition(_("Updates can be published once the petition is open."))
         # A double click, a resubmitted form or a second tab publishes (and emails) once.
         repeat = db.session.scalar(
             select(PetitionUpdate).where(
@@ -111,7 +112,7 @@ def _own_update(organiser: Organiser, petition_id: int, update_id: int) -> Petit
         .with_for_update()
     )
     if update is None:
-        raise NotFound("There is no such update on this petition.")
+        raise NotFound(_("There is no such update on this petition."))
     return update
 
 
@@ -130,14 +131,16 @@ def delete_update(organiser: Organiser, petition_id: int, update_id: int) -> Non
     with transaction():
         update = _own_update(organiser, petition_id, update_id)
         if update.email_state != EmailState.NONE:
-            raise InvalidTransition("An update that has been emailed to signers cannot be deleted; you can correct it.")
+            raise InvalidTransition(
+                _("An update that has been emailed to signers cannot be deleted; you can correct it.")
+            )
         db.session.delete(update)
 
 
 def fan_out_update_emails(*, batch_size: int = EMAIL_BATCH, max_batches: int = 20) -> int:
     """Put the next batches of an update's emails in the outbox; returns how many messages were queued."""
     queued = 0
-    for _ in range(max_batches):
+    for _attempt in range(max_batches):
         with transaction():
             update = db.session.scalar(
                 select(PetitionUpdate)
@@ -207,7 +210,7 @@ def _signature_for_stop_link(token: str) -> Signature:
     payload = read_token_ignoring_age(TokenPurpose.STOP_PROGRESS_EMAILS, token)
     signature = db.session.get(Signature, payload.get("s")) if isinstance(payload, dict) else None
     if signature is None:
-        raise TokenInvalid("This link does not match a signature any more. You will not get further updates.")
+        raise TokenInvalid(_("This link does not match a signature any more. You will not get further updates."))
     return signature
 
 

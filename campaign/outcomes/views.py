@@ -10,6 +10,7 @@ from wtforms import ValidationError
 from campaign.db import utcnow
 from campaign.extensions import csrf
 from campaign.forms import ConfirmForm
+from campaign.i18n import gettext as _
 from campaign.outcomes import service
 from campaign.security import public
 from campaign.tokens import TokenInvalid
@@ -30,7 +31,7 @@ def stop_emails(token: str) -> str | Response | tuple[str, int]:
                 validate_csrf(request.form.get("csrf_token"))
             stopped = service.stop_progress_emails(token)
         except (ValidationError, CSRFError):
-            error = "Your form had expired. Please try again."
+            error = _("Your form had expired. Please try again.")
         except TokenInvalid as invalid:
             return render_template("signing/link_invalid.html", message=invalid.message), 404
         if one_click and stopped is not None:

@@ -8,10 +8,12 @@ another nonce), and the token's signature proves the link was ours, so such a li
 
 from __future__ import annotations
 
+from campaign.i18n import N_
+from campaign.i18n import gettext as _
 from campaign.tokens import TokenInvalid, TokenPurpose, make_token, read_token_ignoring_age
 from campaign.urls import absolute_url
 
-_INCOMPLETE = "The link is incomplete or has been changed. Copy the whole link from your email."
+_INCOMPLETE = N_("The link is incomplete or has been changed. Copy the whole link from your email.")
 
 
 def _token(purpose: TokenPurpose, row_id: int, nonce: str) -> str:
@@ -33,8 +35,8 @@ def unsubscribe_url(signature_id: int, nonce: str) -> str:
 def read_link(purpose: TokenPurpose, token: str) -> tuple[int, str]:
     """(row id, nonce) of a genuine link made for ``purpose``; raises TokenInvalid otherwise."""
     if not token or len(token) > 512:
-        raise TokenInvalid(_INCOMPLETE)
+        raise TokenInvalid(_(_INCOMPLETE))
     payload = read_token_ignoring_age(purpose, token)
     if not isinstance(payload, dict) or not isinstance(payload.get("i"), int) or not isinstance(payload.get("n"), str):
-        raise TokenInvalid(_INCOMPLETE)
+        raise TokenInvalid(_(_INCOMPLETE))
     return payload["i"], payload["n"]

@@ -15,11 +15,13 @@ from campaign.areas.lookup import AreaLookup
 from campaign.consultations.definition import Definition
 from campaign.exports.responses import columns_for
 from campaign.exports.signatures import signature_header
+from campaign.i18n import N_
+from campaign.i18n import gettext as _
 from campaign.summaries import redaction
 from campaign.summaries.suppression import THRESHOLD
 from campaign.timeutil import site_zone
 
-UNSET_CONTROLLER = "the operator of this site"
+UNSET_CONTROLLER = N_("the operator of this site")
 
 
 @dataclass(frozen=True)
@@ -41,13 +43,14 @@ class PrivacyNotice:
 
     @property
     def controller_name(self) -> str:
-        return self.controller or UNSET_CONTROLLER
+        return self.controller or _(UNSET_CONTROLLER)
 
 
 def _removed_details() -> tuple[str, ...]:
-    # "[email removed]" -> "email": the placeholders name what the redaction takes out.
-    placeholders = (redaction.EMAIL, redaction.PHONE, redaction.POSTCODE, redaction.LINK, redaction.HANDLE)
-    return tuple(placeholder.strip("[]").removesuffix(" removed") for placeholder in placeholders)
+    # What each of redaction's placeholders ("[email removed]", ...) stands for, in the order it lists them.
+    names = {redaction.EMAIL: _("email"), redaction.PHONE: _("phone number"), redaction.POSTCODE: _("postcode"),
+             redaction.LINK: _("link"), redaction.HANDLE: _("handle")}  # fmt: skip
+    return tuple(names.values())
 
 
 def privacy_notice(config: dict[str, Any] | None = None) -> PrivacyNotice:

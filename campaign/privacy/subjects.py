@@ -23,6 +23,8 @@ from campaign.consultations.service import definition_of
 from campaign.db import transaction, utcnow
 from campaign.errors import ValidationFailed
 from campaign.extensions import db
+from campaign.i18n import N_
+from campaign.i18n import gettext as _
 from campaign.identity import InvalidEmail, canonical_email, normalise_email
 from campaign.mail.models import OutboxMessage
 from campaign.mail.service import mask_email
@@ -40,7 +42,7 @@ from campaign.text import clean_line
 logger = logging.getLogger(__name__)
 
 EXPORT_FORMAT = "campaign/subject-export/1"
-INVALID_EMAIL = "Enter an email address in the correct format, like name@example.org"
+INVALID_EMAIL = N_("Enter an email address in the correct format, like name@example.org")
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ def subject_of(raw_email: str) -> Subject:
         address = normalise_email(clean_line(raw_email)[:320])
         return Subject(address, canonical_email(address, normalised=True))
     except InvalidEmail:
-        raise ValidationFailed({"email": INVALID_EMAIL}) from None
+        raise ValidationFailed({"email": _(INVALID_EMAIL)}) from None
 
 
 @dataclass(frozen=True)

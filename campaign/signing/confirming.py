@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from campaign.db import transaction, utcnow
 from campaign.extensions import db
+from campaign.i18n import gettext as _
 from campaign.identity import VerifiedIdentity
 from campaign.metrics.registry import SIGNATURES_CONFIRMED
 from campaign.petitions.models import PublicStatus
@@ -50,14 +51,14 @@ class Confirmation:
 def _signature_id_and_nonce(token: str) -> tuple[int, str]:
     payload = read_token(TokenPurpose.CONFIRM_SIGNATURE, token, max_age_seconds=_token_max_age())
     if not isinstance(payload, dict) or not isinstance(payload.get("s"), int) or not isinstance(payload.get("n"), str):
-        raise TokenInvalid("The link is incomplete or has been changed. Copy the whole link from your email.")
+        raise TokenInvalid(_("The link is incomplete or has been changed. Copy the whole link from your email."))
     return payload["s"], payload["n"]
 
 
 def _signature_and_petition(signature_id: int, nonce: str) -> tuple[Any, PetitionFacts]:
     row = db.session.connection().execute(_SIGNATURE_FOR_LINK, {"signature": signature_id}).first()
     if row is None or row.confirmation_nonce != nonce:
-        raise TokenInvalid("This link no longer matches a signature. It may have been withdrawn.")
+        raise TokenInvalid(_("This link no longer matches a signature. It may have been withdrawn."))
     return row, PetitionFacts(*tuple(row)[6:])
 
 
@@ -89,7 +90,7 @@ def describe_confirmation(token: str, *, now: datetime | None = None) -> Confirm
     now = now or utcnow()
     signature, petition = _signature_and_petition(*_signature_id_and_nonce(token))
     if petition.status(now) == PublicStatus.HIDDEN:
-        raise PetitionGone("This petition has been taken down, so signatures can no longer be confirmed.")
+        raise PetitionGone(_("This petition has been taken down, so signatures can no longer be confirmed."))
     if signature.state == SignatureState.INVALIDATED:
         raise _removed()
     return Confirmation(
@@ -115,15 +116,19 @@ def confirm_signature(token: str, *, now: datetime | None = None) -> bool:
             with transaction():
                 signature, petition = _signature_and_petition(signature_id, nonce)
                 if petition.status(now) == PublicStatus.HIDDEN:
-                    raise PetitionGone("This petition has been taken down, so signatures can no longer be confirmed.")
+                    raise PetitionGone(
+                        _("This petition has been taken down, so signatures can no longer be confirmed.")
+                    )
                 if signature.state == SignatureState.INVALIDATED:
                     raise _removed()
                 if _looks_confirmed(signature):
                     return False
                 if not confirmations_accepted(petition, now):
                     raise ConfirmationClosed(
-                        "This petition has closed, and signatures can no longer be confirmed. "
-                        "Thank you for your support."
+                        _(
+                            "This petition has closed, and signatures can no longer be confirmed. "
+                            "Thank you for your support."
+                        )
                     )
                 mailbox = (
                     db.session.connection()

@@ -17,6 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from campaign.db import lock_key, transaction, utcnow
 from campaign.errors import DomainError, NotFound, ValidationFailed
 from campaign.extensions import db
+from campaign.i18n import gettext as _
+from campaign.i18n import lazy_gettext as _l
 from campaign.identity import (
     InvalidEmail,
     canonical_email,
@@ -48,12 +50,12 @@ logger = logging.getLogger(__name__)
 
 class SigningClosed(DomainError):
     status_code = 409
-    title = "This petition is not accepting signatures"
+    title = _l("This petition is not accepting signatures")
 
 
 class ConfirmationClosed(DomainError):
     status_code = 409
-    title = "This petition has closed"
+    title = _l("This petition has closed")
 
 
 @dataclass(frozen=True)
@@ -115,34 +117,34 @@ def check_signature_request(request: SignatureRequest) -> tuple[_Signer | None, 
     name = clean_line(request.name)
     key = name_key(name)
     if not name:
-        errors["name"] = "Enter your full name"
+        errors["name"] = _("Enter your full name")
     elif len(name) > NAME_MAX:
-        errors["name"] = f"Name must be {NAME_MAX} characters or fewer"
+        errors["name"] = _("Name must be %(max)s characters or fewer", max=NAME_MAX)
     elif not key:
-        errors["name"] = "Enter your name using letters"
+        errors["name"] = _("Enter your name using letters")
     email = canonical = ""
     try:
         email = normalise_email(clean_line(request.email))
         canonical = canonical_email(email, normalised=True)
     except InvalidEmail:
-        errors["email"] = "Enter an email address in the correct format, like name@example.org"
+        errors["email"] = _("Enter an email address in the correct format, like name@example.org")
     if len(email) > 254:
-        errors["email"] = "Email address must be 254 characters or fewer"
+        errors["email"] = _("Email address must be 254 characters or fewer")
     postcode: str | None = None
     country: str | None = None
     if request.outside_uk:
         country = clean_line(request.country).upper()
         if not country:
-            errors["country"] = "Choose the country you live in"
+            errors["country"] = _("Choose the country you live in")
         elif country_name(country) is None:
-            errors["country"] = "Choose a country from the list"
+            errors["country"] = _("Choose a country from the list")
     else:
         raw_postcode = clean_line(request.postcode)
         postcode = normalise_postcode(raw_postcode)
         if not raw_postcode:
-            errors["postcode"] = "Enter your postcode, or tick “I live outside the UK”"
+            errors["postcode"] = _("Enter your postcode, or tick “I live outside the UK”")
         elif postcode is None:
-            errors["postcode"] = "Enter a real UK postcode, like YO1 7HH"
+            errors["postcode"] = _("Enter a real UK postcode, like YO1 7HH")
     if errors:
         return None, errors
     return _Signer(name, key, email, canonical, postcode, country), {}
@@ -232,20 +234,22 @@ MAX_NAMES_PER_MAILBOX = 5
 
 class SignatureRemoved(DomainError):
     status_code = 409
-    title = "This signature has been removed"
+    title = _l("This signature has been removed")
 
 
 def _removed() -> SignatureRemoved:
     # A new exception each time: a shared one would collect every raise's traceback.
     return SignatureRemoved(
-        "The petition's organisers have removed this signature, so it cannot be confirmed. "
-        "If you think this is a mistake, contact them through the petition page."
+        _(
+            "The petition's organisers have removed this signature, so it cannot be confirmed. "
+            "If you think this is a mistake, contact them through the petition page."
+        )
     )
 
 
 class HouseholdFull(DomainError):
     status_code = 409
-    title = "This email address has already been used"
+    title = _l("This email address has already been used")
 
 
 def _open_petition(slug: str, now: datetime) -> PetitionFacts:
@@ -253,11 +257,11 @@ def _open_petition(slug: str, now: datetime) -> PetitionFacts:
     facts = PetitionFacts(*row) if row is not None else None
     status = facts.status(now) if facts is not None else None
     if facts is None or status in {PublicStatus.DRAFT, PublicStatus.SCHEDULED}:
-        raise NotFound("There is no petition at this address. Check the link, or look at the open petitions.")
+        raise NotFound(_("There is no petition at this address. Check the link, or look at the open petitions."))
     if status == PublicStatus.HIDDEN:
-        raise PetitionGone("This petition has been taken down and is no longer available.")
+        raise PetitionGone(_("This petition has been taken down and is no longer available."))
     if status != PublicStatus.OPEN:
-        raise SigningClosed("This petition is closed and no longer accepts signatures.")
+        raise SigningClosed(_("This petition is closed and no longer accepts signatures."))
     return facts
 
 
@@ -319,8 +323,10 @@ def _household_slot(mailbox: Sequence[Any], signature_id: int, postcode: str | N
     if not others or (len(others) == 1 and postcode is not None and others[0].postcode == postcode):
         return 2 if 1 in taken else 1
     raise HouseholdFull(
-        "This email address has already been used to sign this petition. Each address can sign once, "
-        "or twice when two people at the same postcode share it."
+        _(
+            "This email address has already been used to sign this petition. Each address can sign once, "
+            "or twice when two people at the same postcode share it."
+        )
     )
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from campaign.i18n import gettext as _
 from campaign.text import clean_line
 
 __all__ = ["Bar", "Point", "Segment", "StackedRow", "bar_chart", "column_chart", "progress_chart", "stacked_bar_chart"]
@@ -242,7 +243,9 @@ def _svg(kind: str, key: str, title: str, description: str, summary: str, height
 
 
 def _no_data(kind: str, key: str, title: str, description: str) -> Markup:
-    return _svg(kind, key, title, description, "No data yet.", 40, [_text(0, 25, "No data yet", fill=SECONDARY_TEXT)])
+    return _svg(
+        kind, key, title, description, _("No data yet."), 40, [_text(0, 25, _("No data yet"), fill=SECONDARY_TEXT)]
+    )
 
 
 def _palette(count: int) -> tuple[str, ...]:
@@ -439,10 +442,17 @@ def column_chart(title: str, points: Sequence[Point], *, key: str, description: 
                 _label(labels[index], [shown[index]], x, bottom + 16, SMALL, text_anchor="middle"),
             ]
             free_from = x + half + 8
-    figures = [f"{label}: {'no figure' if v is None else _number(v)}" for label, v in zip(labels, raw, strict=True)]
+    figures = [f"{label}: {_('no figure') if v is None else _number(v)}" for label, v in zip(labels, raw, strict=True)]
     peak = max(range(len(values)), key=values.__getitem__)
-    summary = f"{len(points)} values from {labels[0]} to {labels[-1]}, total {_number(sum(values))}, "
-    summary += f"highest {_number(values[peak])} ({labels[peak]})."
+    summary = _(
+        "%(count)s values from %(first)s to %(last)s, total %(total)s, highest %(highest)s (%(peak)s).",
+        count=len(points),
+        first=labels[0],
+        last=labels[-1],
+        total=_number(sum(values)),
+        highest=_number(values[peak]),
+        peak=labels[peak],
+    )
     if len(points) <= 40:  # longer series are only summarised: the page's table has every figure
         summary += " " + "; ".join(figures) + "."
     return _svg("column", key, title, description, summary, bottom + 30, body)
@@ -463,12 +473,19 @@ def progress_chart(
         return _svg("progress", key, title, description, f"{_number(current)}.", 46, body)
     ratio, percent = max(current, 0.0) / goal, math.floor(max(current, 0.0) / goal * 100)  # floor: 99.6% is not 100%
     if current > goal:
-        headline = f"{_number(current)}: target of {_number(goal)} passed ({percent}%)"
+        headline = _(
+            "%(count)s: target of %(target)s passed (%(percent)s%%)",
+            count=_number(current),
+            target=_number(goal),
+            percent=percent,
+        )
     elif current == goal:
-        headline = f"{_number(current)}: target reached (100%)"
+        headline = _("%(count)s: target reached (100%%)", count=_number(current))
     else:
-        headline = f"{_number(current)} of {_number(goal)} ({percent}%)"
-    target_text = f"Target {_number(goal)}"
+        headline = _(
+            "%(count)s of %(target)s (%(percent)s%%)", count=_number(current), target=_number(goal), percent=percent
+        )
+    target_text = _("Target %(target)s", target=_number(goal))
     body = [_text(0, 20, headline, size=16, font_weight="bold"), _rect(0, 30, WIDTH, 26, TRACK)]
     if ratio > 0:
         body.append(_rect(0, 30, WIDTH * min(ratio, 1.0), 26, BAR))
@@ -484,6 +501,11 @@ def progress_chart(
             free_from = x + half + 10
     summary = headline + "."
     if marks:
-        reached = ", ".join(f"{_number(m)} ({'reached' if current >= m else 'not yet reached'})" for m in marks)
-        summary += f" Milestones: {reached}."
+        reached = ", ".join(
+            _("%(number)s (reached)", number=_number(m))
+            if current >= m
+            else _("%(number)s (not yet reached)", number=_number(m))
+            for m in marks
+        )
+        summary += " " + _("Milestones: %(milestones)s.", milestones=reached)
     return _svg("progress", key, title, description, summary, 84, body)

@@ -24,6 +24,7 @@ from campaign.consultations.answers import condition_met
 from campaign.consultations.definition import OTHER_CODE, Condition, Definition, Option, Question, Section
 from campaign.consultations.models import ConsultationResponse, ResponseState
 from campaign.extensions import db
+from campaign.i18n import gettext as _
 from campaign.summaries.sql import within
 from campaign.summaries.themes import Theme, extract_themes
 
@@ -193,7 +194,7 @@ class _Tally:
             return count / answered if answered else 0.0
 
         if question.type in {"single_choice", "yes_no", "multiple_choice"}:
-            choices = list(question.choices) + ([Option(OTHER_CODE, "Other")] if question.other else [])
+            choices = list(question.choices) + ([Option(OTHER_CODE, _("Other"))] if question.other else [])
             result.counts = [Count(o.code, o.label, self.codes[o.code], share(self.codes[o.code])) for o in choices]
         elif question.type == "likert":
             result.counts = [Count(str(n), label, self.points[n], share(self.points[n]))
@@ -203,7 +204,7 @@ class _Tally:
             for statement in question.statements:
                 chosen = self.statements[statement.code]
                 counts = tuple(chosen[n] for n in range(1, len(question.scale) + 1))
-                mean, _ = _mean_and_median(chosen)
+                mean, _median = _mean_and_median(chosen)
                 result.matrix.append(MatrixRow(statement.code, statement.label, counts, sum(counts), mean))
         elif question.type == "ranking":
             places = question.top or len(question.options)
@@ -302,7 +303,7 @@ def summarise_consultation(
     total = 0
     consent: Counter[str] = Counter()
     places: Counter[str | None] = Counter()
-    for _, answers, other, consent_given, postcode, _, _ in submitted_rows(consultation_id, start, end):
+    for _id, answers, other, consent_given, postcode, _name, _at in submitted_rows(consultation_id, start, end):
         total += 1
         consent[consent_given or "none"] += 1
         places[postcode[:-2] if postcode else None] += 1

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from campaign.areas.lookup import AreaLookup
 from campaign.areas.service import area_note, lookup_for
 from campaign.extensions import db
+from campaign.i18n import gettext as _
 from campaign.petitions.models import Petition
 from campaign.signing.models import Signature, SignatureState
 from campaign.summaries.sql import postcode_sector, utc_hour, within
@@ -62,15 +63,15 @@ def parse_date_range(
         try:
             value = date.fromisoformat(raw)
         except ValueError:
-            errors[name] = "Enter a real date, for example 2026-11-21"
+            errors[name] = _("Enter a real date, for example 2026-11-21")
             continue
         if not EARLIEST <= value <= latest:
-            errors[name] = f"Enter a date between {EARLIEST:%Y} and next year"
+            errors[name] = _("Enter a date between %(year)s and next year", year=f"{EARLIEST:%Y}")
             continue
         parsed[name] = value
     start, end = parsed["start"], parsed["end"]
     if start and end and start > end:
-        errors["end"] = "The end date must be on or after the start date"
+        errors["end"] = _("The end date must be on or after the start date")
         end = None
     return DateRange(start, end), errors
 

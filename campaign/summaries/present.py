@@ -13,16 +13,30 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from babel import dates
+from flask import current_app
 from markupsafe import Markup
 
+from campaign.i18n import gettext as _
 from campaign.summaries.charts import Bar, Point, Segment, StackedRow, bar_chart, column_chart, stacked_bar_chart
 from campaign.summaries.consultations import QuestionSummary
-from campaign.summaries.suppression import FEWER_THAN, THRESHOLD, hidden_cells, is_small, shown, widened_ranges
+from campaign.summaries.suppression import THRESHOLD, fewer_than, hidden_cells, is_small, shown, widened_ranges
 
 MIN_ANSWERS = THRESHOLD  # fewer answers than this: nothing about the question is shown when suppressing
 MIN_FOR_MEDIAN = 2 * THRESHOLD
-HIDDEN_NOTE = (f"Figures from fewer than {THRESHOLD} people are not shown, and some larger ones are withheld so "
-               "that they cannot be worked out from the totals.")  # fmt: skip
+
+
+def hidden_note() -> str:
+    return _(
+        "Figures from fewer than %(threshold)s people are not shown, and some larger ones are withheld so "
+        "that they cannot be worked out from the totals.",
+        threshold=THRESHOLD,
+    )
+
+
+def format_day(day: date) -> str:
+    """'21 November 2026' in the site's language (a calendar day: no time zone to apply)."""
+    return dates.format_date(day, "d MMMM y", locale=str(current_app.config.get("LANGUAGE") or "en_GB"))
 
 
 def percent(part: int, whole: int) -> str:
@@ -53,7 +67,7 @@ class Figure:
 
 def counts_figure(
     title: str, rows: Sequence[tuple[str, int]], whole: int, *, key: str, suppress: bool, label_head: str,
-    count_head: str = "People", share_of: str = "",
+    count_head: str | None = None, share_of: str = "",
 ) -> Figure:  # fmt: skip
     """A bar chart and table of counts, with shares of ``whole``."""
     counts = [count for _, count in rows]
@@ -66,34 +80,41 @@ def counts_figure(
             Bar(label, None if is_hidden else count, shown(count, True) if is_hidden else f"{count:,} ({share})")
         )
         table_rows.append([label, shown(count, is_hidden), share])
-    head = [label_head, count_head, f"Share{' of ' + share_of if share_of else ''}"]
+    share_head = _("Share of %(whom)s", whom=share_of) if share_of else _("Share")
+    head = [label_head, count_head or _("People"), share_head]
     return Figure(bar_chart(title, bars, key=key), Table(title, head, table_rows),
-                  notes=[HIDDEN_NOTE] if hidden else [], hidden=len(hidden))  # fmt: skip
+                  notes=[hidden_note()] if hidden else [], hidden=len(hidden))  # fmt: skip
 
 
 def question_figure(summary: QuestionSummary, *, suppress: bool, key_prefix: str = "") -> Figure:
     question = summary.question
     key = f"{key_prefix}question-{question.key}"
     if suppress and summary.answered < MIN_ANSWERS:
-        return Figure(None, None, notes=[f"Fewer than {THRESHOLD} people answered this question, so its figures "
-                                         "are not shown."], hidden=1)  # fmt: skip
+        return Figure(None, None, notes=[_("Fewer than %(threshold)s people answered this question, so its figures "
+                                           "are not shown.", threshold=THRESHOLD)], hidden=1)  # fmt: skip
     if suppress and question.type == "postcode":
         # The same people as "Respondents by area": a second breakdown, hidden differently, could be
         # set against the first to work out what either hides.
-        return Figure(None, None, notes=["Where respondents live is shown once, under “Respondents by area”."])
+        return Figure(None, None, notes=[_("Where respondents live is shown once, under “Respondents by area”.")])
     if question.type in {"single_choice", "yes_no", "likert", "multiple_choice", "postcode"}:
         rows = [(count.label, count.count) for count in summary.counts]
         figure = counts_figure(question.label, rows, summary.answered, key=key, suppress=suppress,
-                               label_head="Area" if question.type == "postcode" else "Answer",
-                               share_of="those who answered")  # fmt: skip
+                               label_head=_("Area") if question.type == "postcode" else _("Answer"),
+                               share_of=_("those who answered"))  # fmt: skip
         if question.type == "multiple_choice":
-            figure.notes.append("People could choose more than one answer, so shares add up to more than 100%.")
+            figure.notes.append(_("People could choose more than one answer, so shares add up to more than 100%%."))
         if question.type == "likert" and summary.mean is not None:
             points = len(question.scale)
-            figure.facts.append(("Average", f"{summary.mean:.1f} out of {points} (1 = {question.scale[0]}, "
-                                            f"{points} = {question.scale[-1]})"))  # fmt: skip
+            average = _(
+                "%(mean)s out of %(points)s (1 = %(lowest)s, %(points)s = %(highest)s)",
+                mean=f"{summary.mean:.1f}",
+                points=points,
+                lowest=question.scale[0],
+                highest=question.scale[-1],
+            )
+            figure.facts.append((_("Average"), average))
             if not suppress or summary.answered >= MIN_FOR_MEDIAN:
-                figure.facts.append(("Median", f"{summary.median:g}"))
+                figure.facts.append((_("Median"), f"{summary.median:g}"))
         return figure
     if question.type == "matrix":
         return _matrix_figure(summary, key, suppress=suppress)
@@ -112,8 +133,14 @@ def _matrix_figure(summary: QuestionSummary, key: str, *, suppress: bool) -> Fig
     for row in summary.matrix:
         if suppress and row.answered < MIN_ANSWERS:
             withheld += 1
-            stacked.append(StackedRow(row.label, [Segment(c, None, "—") for c in scale], FEWER_THAN + " answers"))
-            table_rows.append([row.label, *(["—"] * len(scale)), FEWER_THAN])
+            stacked.append(
+                StackedRow(
+                    row.label,
+                    [Segment(c, None, "—") for c in scale],
+                    _("fewer than %(threshold)s answers", threshold=THRESHOLD),
+                )
+            )
+            table_rows.append([row.label, *(["—"] * len(scale)), fewer_than()])
             continue
         hidden = hidden_cells(list(row.counts)) if suppress else set()
         withheld += len(hidden)
@@ -125,8 +152,8 @@ def _matrix_figure(summary: QuestionSummary, key: str, *, suppress: bool) -> Fig
                  for i, count in enumerate(row.counts)]  # fmt: skip
         table_rows.append([row.label, *cells, f"{row.answered:,}"])
     chart = stacked_bar_chart(question.label, stacked, scale, key=key)
-    return Figure(chart, Table(question.label, ["Statement", *scale, "Answered"], table_rows),
-                  notes=[HIDDEN_NOTE] if withheld else [], hidden=withheld)  # fmt: skip
+    return Figure(chart, Table(question.label, [_("Statement"), *scale, _("Answered")], table_rows),
+                  notes=[hidden_note()] if withheld else [], hidden=withheld)  # fmt: skip
 
 
 def _ranking_figure(summary: QuestionSummary, key: str, *, suppress: bool) -> Figure:
@@ -140,16 +167,23 @@ def _ranking_figure(summary: QuestionSummary, key: str, *, suppress: bool) -> Fi
         few = suppress and is_small(row.ranked)
         withheld += few
         score = "—" if few else f"{row.score:.2f}"
-        bars.append(Bar(row.label, None if few else row.score, FEWER_THAN + " ranked it" if few else score))
+        bars.append(
+            Bar(
+                row.label,
+                None if few else row.score,
+                _("fewer than %(threshold)s ranked it", threshold=THRESHOLD) if few else score,
+            )
+        )
         table_rows.append([row.label, score, shown(row.first, index in hidden_firsts),
-                           FEWER_THAN if few else f"{row.ranked:,}"])  # fmt: skip
+                           fewer_than() if few else f"{row.ranked:,}"])  # fmt: skip
     chart = bar_chart(question.label, bars, key=key, maximum=float(places))
-    notes = [f"Rank score: the average points each option got, where a first place scores {places}, "
-             f"a second {places - 1}, and so on; not ranking it scores 0 (highest possible: {places})."]  # fmt: skip
+    notes = [_("Rank score: the average points each option got, where a first place scores %(places)s, "
+               "a second %(second)s, and so on; not ranking it scores 0 (highest possible: %(places)s).",
+               places=places, second=places - 1)]  # fmt: skip
     if withheld:
-        notes.append(HIDDEN_NOTE)
-    return Figure(chart, Table(question.label, ["Option", "Rank score", "Ranked first", "Ranked at all"], table_rows),
-                  notes=notes, hidden=withheld)  # fmt: skip
+        notes.append(hidden_note())
+    head = [_("Option"), _("Rank score"), _("Ranked first"), _("Ranked at all")]
+    return Figure(chart, Table(question.label, head, table_rows), notes=notes, hidden=withheld)
 
 
 def _number(value: float) -> str:
@@ -158,30 +192,30 @@ def _number(value: float) -> str:
 
 def _range_label(lower: float | None, upper: float | None, integer: bool) -> str:
     if lower is None and upper is not None:
-        return f"under {_number(upper)}"
+        return _("under %(number)s", number=_number(upper))
     if upper is None and lower is not None:
-        return f"{_number(lower)} or more"
+        return _("%(number)s or more", number=_number(lower))
     if lower is None or upper is None:  # unreachable: one end is always given
         return ""
     if integer:
         return _number(lower) if upper - lower == 1 else f"{_number(lower)}–{_number(upper - 1)}"
-    return f"{_number(lower)} to under {_number(upper)}"
+    return _("%(lower)s to under %(upper)s", lower=_number(lower), upper=_number(upper))
 
 
 def _number_figure(summary: QuestionSummary, key: str, *, suppress: bool) -> Figure:
     integer = summary.question.integer
     facts: list[tuple[str, str]] = []
     if summary.mean is not None:
-        facts.append(("Average", _number(round(summary.mean, 1) if suppress else summary.mean)))
+        facts.append((_("Average"), _number(round(summary.mean, 1) if suppress else summary.mean)))
     if summary.median is not None and (not suppress or summary.answered >= MIN_FOR_MEDIAN):
-        facts.append(("Median", _number(summary.median)))
+        facts.append((_("Median"), _number(summary.median)))
     if not suppress and summary.minimum is not None and summary.maximum is not None:
         # One person's answer each: never shown outside the console.
-        facts += [("Lowest", _number(summary.minimum)), ("Highest", _number(summary.maximum))]
+        facts += [(_("Lowest"), _number(summary.minimum)), (_("Highest"), _number(summary.maximum))]
     ranges = widened_ranges(summary.histogram) if suppress else summary.histogram
     rows = [(_range_label(lower, upper, integer), count) for lower, upper, count in ranges]
     figure = counts_figure(summary.question.label, rows, summary.answered, key=key, suppress=suppress,
-                           label_head="Range", share_of="those who answered")  # fmt: skip
+                           label_head=_("Range"), share_of=_("those who answered"))  # fmt: skip
     figure.facts = facts
     return figure
 
@@ -190,9 +224,9 @@ def over_time_figure(title: str, days: Sequence[tuple[date, int]], *, key: str, 
     """Daily columns for the console; weekly bars (weeks starting Monday) with small weeks hidden when suppressing."""
     if not suppress:
         points = [Point(f"{day.day} {day:%b}", count) for day, count in days]
-        rows = [[f"{day.day} {day:%B %Y}", f"{count:,}"] for day, count in days]
-        return Figure(column_chart(title, points, key=key, y_label="Signatures"),
-                      Table(title, ["Day", "Signatures"], rows))  # fmt: skip
+        rows = [[format_day(day), f"{count:,}"] for day, count in days]
+        return Figure(column_chart(title, points, key=key, y_label=_("Signatures")),
+                      Table(title, [_("Day"), _("Signatures")], rows))  # fmt: skip
     weeks: dict[date, int] = {}
     for day, count in days:
         start = day - timedelta(days=day.weekday())
@@ -201,8 +235,8 @@ def over_time_figure(title: str, days: Sequence[tuple[date, int]], *, key: str, 
     hidden = hidden_cells([count for _, count in ordered])
     bars, rows = [], []
     for index, (start, count) in enumerate(ordered):
-        label = f"Week of {start.day} {start:%B %Y}"
+        label = _("Week of %(date)s", date=format_day(start))
         bars.append(Bar(label, None if index in hidden else count, shown(count, index in hidden)))
         rows.append([label, shown(count, index in hidden)])
-    return Figure(bar_chart(title, bars, key=key), Table(title, ["Week", "Signatures"], rows),
-                  notes=[HIDDEN_NOTE] if hidden else [], hidden=len(hidden))  # fmt: skip
+    return Figure(bar_chart(title, bars, key=key), Table(title, [_("Week"), _("Signatures")], rows),
+                  notes=[hidden_note()] if hidden else [], hidden=len(hidden))  # fmt: skip

@@ -24,6 +24,7 @@ from campaign.consultations.models import Consent, ConsultationResponse, Respons
 from campaign.db import transaction, utcnow
 from campaign.errors import NotFound, ValidationFailed
 from campaign.extensions import db
+from campaign.i18n import gettext as _
 from campaign.summaries.consultations import TEXT_TYPES, submitted_rows
 from campaign.summaries.models import QuoteChoice
 from campaign.summaries.redaction import redact
@@ -85,7 +86,7 @@ def quotes(
 ) -> list[Quote]:
     """Every quotable answer to one text question, oldest first."""
     if question_key not in text_questions(definition):
-        raise NotFound("That question has no written answers to quote.")
+        raise NotFound(_("That question has no written answers to quote."))
     choices = {
         choice.response_id: choice
         for choice in db.session.scalars(
@@ -94,7 +95,7 @@ def quotes(
         )
     }  # fmt: skip
     found: list[Quote] = []
-    for response_id, answers, _, consent, postcode, name, submitted_at in submitted_rows(consultation_id):
+    for response_id, answers, _working, consent, postcode, name, submitted_at in submitted_rows(consultation_id):
         text = answers.get(question_key)
         if consent not in {Consent.NAMED.value, Consent.ANONYMOUS.value} or not isinstance(text, str) or not text:
             continue
@@ -135,7 +136,7 @@ def save_quote(
         ).one_or_none()
         answer = json.loads(row.answers or "{}").get("answers", {}).get(question_key) if row else None
         if row is None or not isinstance(answer, str) or row.consent not in {Consent.NAMED, Consent.ANONYMOUS}:
-            raise NotFound("That answer cannot be quoted: it has changed, or its author did not agree to be quoted.")
+            raise NotFound(_("That answer cannot be quoted: it has changed, or its author did not agree to be quoted."))
         cleaned = clean_block(text) if text is not None else None
         automatic = redact(answer)
         if cleaned is not None and (cleaned == automatic.strip() or not cleaned):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from campaign.i18n import gettext as _
+
 THRESHOLD = 5
 FEWER_THAN = f"fewer than {THRESHOLD}"
 WITHHELD = "withheld"  # a cell of 5 or more, hidden so that a smaller one cannot be worked out
@@ -60,8 +62,13 @@ def hidden_table_cells(table: Sequence[Sequence[int]]) -> set[tuple[int, int]]:
 def shown(count: int, hidden: bool = False) -> str:
     """A count as text for a candidate or the public."""
     if is_small(count):
-        return FEWER_THAN
-    return WITHHELD if hidden else f"{count:,}"
+        return fewer_than()
+    return _("withheld") if hidden else f"{count:,}"
+
+
+def fewer_than() -> str:
+    """FEWER_THAN in the site's language, for pages (the API keeps the English)."""
+    return _("fewer than %(threshold)s", threshold=THRESHOLD)
 
 
 def widened_ranges(bins: list[tuple[float, float, int]]) -> list[tuple[float | None, float | None, int]]:

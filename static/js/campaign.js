@@ -88,15 +88,17 @@
     update();
   });
 
-  // "Copy link" buttons are hidden until this script can make them work.
+  // "Copy link" buttons are hidden until this script can make them work. What they say once copied comes
+  // from the page (data-copied-text), in the site's language.
   document.querySelectorAll("[data-copy-target]").forEach(function (button) {
     var input = document.getElementById(button.getAttribute("data-copy-target"));
     if (!input || !navigator.clipboard) return;
     button.hidden = false;
     var label = button.textContent;
+    var copied = button.getAttribute("data-copied-text") || "Copied";
     button.addEventListener("click", function () {
       navigator.clipboard.writeText(input.value).then(function () {
-        button.textContent = "Copied";
+        button.textContent = copied;
         window.setTimeout(function () { button.textContent = label; }, 3000);
       });
     });

@@ -14,8 +14,11 @@
   function postHeight() {
     if (window.parent === window) { return; }
     var height = Math.ceil(document.documentElement.getBoundingClientRect().height);
-    // Only a height goes out, so any page may hear it; the loader checks who it came from.
-    window.parent.postMessage({ type: "campaign-widget:resize", height: height }, "*");
+    // Only a height and the frame's title (public, in the site's language) go out, so any page may hear
+    // them; the loader checks who they came from.
+    var message = { type: "campaign-widget:resize", height: height };
+    if (body.getAttribute("data-frame-title")) { message.title = body.getAttribute("data-frame-title"); }
+    window.parent.postMessage(message, "*");
   }
   if (window.ResizeObserver) {
     new ResizeObserver(postHeight).observe(document.documentElement);
@@ -27,7 +30,8 @@
   var refresh = Math.max(parseInt(body.getAttribute("data-refresh-seconds"), 10) || 15, 5) * 1000;
   var count = document.querySelector("[data-count]");
   var progress = document.querySelector("[data-progress]");
-  var format = window.Intl ? new Intl.NumberFormat("en-GB") : { format: String };
+  // Numbers as the page writes them: the site's language is on <html lang>.
+  var format = window.Intl ? new Intl.NumberFormat(document.documentElement.lang || "en-GB") : { format: String };
   function refreshCount() {
     if (!countUrl || !window.fetch || document.hidden) { return; }
     fetch(countUrl, { credentials: "omit" }).then(function (response) {

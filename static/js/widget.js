@@ -2,7 +2,8 @@
    <div data-campaign-petition="SLUG"></div>
    <script async src="https://PETITIONS.EXAMPLE/widget.js"></script>
    Options (data attributes): data-accent="#0b5394", data-compact="true", data-title="…".
-   Each becomes a lazy-loaded frame that resizes to fit, trusting size messages only from its own frame. */
+   Each becomes a lazy-loaded frame that resizes to fit, trusting size messages only from its own frame.
+   Without data-title the frame is named by the widget itself (in the site's language) once it loads. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -31,6 +32,7 @@
     if (compact) { params.push("compact=1"); }
     var frame = document.createElement("iframe");
     frame.src = origin + "/embed/petitions/" + slug + (params.length ? "?" + params.join("&") : "");
+    // Until the widget names itself in the site's language (see the message listener below).
     frame.title = host.getAttribute("data-title") || "Petition";
     frame.loading = "lazy";
     frame.setAttribute("scrolling", "no");
@@ -41,12 +43,13 @@
     host.setAttribute("data-campaign-ready", "true");
     host.appendChild(frame);
     frames.push(frame);
-    if (!host.getAttribute("data-title") && window.fetch) {
-      fetch(origin + "/api/v1/petitions/" + slug, { credentials: "omit" }).then(function (response) {
-        return response.ok ? response.json() : null;
-      }).then(function (data) {
-        if (data && typeof data.title === "string") { frame.title = "Petition: " + data.title; }
-      }).catch(function () {});
+  }
+
+  // The frame tells its height and its name (in the site's language), unless the host page named it.
+  function fit(frame, height, title) {
+    frame.style.height = Math.ceil(height) + "px";
+    if (typeof title === "string" && title && title.length <= 300 && !frame.parentNode.getAttribute("data-title")) {
+      frame.title = title;
     }
   }
 
@@ -57,7 +60,7 @@
     var height = Number(data.height);
     if (!isFinite(height) || height < 50 || height > 5000) { return; }
     for (var i = 0; i < frames.length; i++) {
-      if (frames[i].contentWindow === event.source) { frames[i].style.height = Math.ceil(height) + "px"; }
+      if (frames[i].contentWindow === event.source) { fit(frames[i], height, data.title); }
     }
   });
 
