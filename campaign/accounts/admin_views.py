@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from campaign.accounts import admin
@@ -22,7 +23,7 @@ def index() -> str:
 @console_bp.route("/<id:organiser_id>/<any(disable, enable):action>", methods=["POST"])
 def change(organiser_id: int, action: str) -> Response:
     if not ConfirmForm().validate_on_submit():
-        flash("Your form had expired. Please try again.", "error")
+        flash(_("Your form had expired. Please try again."), "error")
         return redirect(url_for(".index"))
     try:
         organiser = admin.set_disabled(current_organiser(), organiser_id, action == "disable")
@@ -30,7 +31,10 @@ def change(organiser_id: int, action: str) -> Response:
         flash(error.message, "error")
     else:
         if action == "disable":
-            flash(f"{organiser.name}'s account is disabled and they have been signed out everywhere.", "success")
+            flash(
+                _("%(name)s's account is disabled and they have been signed out everywhere.", name=organiser.name),
+                "success",
+            )
         else:
-            flash(f"{organiser.name}'s account is enabled again.", "success")
+            flash(_("%(name)s's account is enabled again.", name=organiser.name), "success")
     return redirect(url_for(".index"))

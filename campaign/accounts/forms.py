@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
@@ -12,21 +14,27 @@ from campaign.forms import TextLineField
 
 class LoginForm(FlaskForm):
     email = TextLineField(
-        "Email address",
-        validators=[DataRequired("Enter your email address"), Length(max=254, message="Enter a shorter email address")],
+        _l("Email address"),
+        validators=[
+            DataRequired(_l("Enter your email address")),
+            Length(max=254, message=_l("Enter a shorter email address")),
+        ],
         render_kw={"autocomplete": "username", "type": "email", "spellcheck": "false"},
     )
     password = PasswordField(
-        "Password",
-        validators=[DataRequired("Enter your password")],
+        _l("Password"),
+        validators=[DataRequired(_l("Enter your password"))],
         render_kw={"autocomplete": "current-password"},
     )
 
 
-def _code_field(label: str, description: str) -> TextLineField:
+def _code_field(label: LazyString, description: LazyString) -> TextLineField:
     return TextLineField(
         label,
-        validators=[DataRequired("Enter the code"), Length(max=40, message="Enter the code, without anything else")],
+        validators=[
+            DataRequired(_l("Enter the code")),
+            Length(max=40, message=_l("Enter the code, without anything else")),
+        ],
         description=description,
         render_kw={"autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "none"},
     )
@@ -34,22 +42,24 @@ def _code_field(label: str, description: str) -> TextLineField:
 
 class SecondFactorForm(FlaskForm):
     code = _code_field(
-        "Code",
-        "The 6-digit code your authenticator app shows now, or one of your recovery codes.",
+        _l("Code"),
+        _l("The 6-digit code your authenticator app shows now, or one of your recovery codes."),
     )
 
 
 def _password_field() -> PasswordField:
     return PasswordField(
-        "Your password",
-        validators=[DataRequired("Enter your password")],
+        _l("Your password"),
+        validators=[DataRequired(_l("Enter your password"))],
         render_kw={"autocomplete": "current-password"},
     )
 
 
 class EnableTwoFactorForm(FlaskForm):
     token = HiddenField()
-    code = _code_field("Code from the app", "After adding the account, the app shows a 6-digit code. Enter it here.")
+    code = _code_field(
+        _l("Code from the app"), _l("After adding the account, the app shows a 6-digit code. Enter it here.")
+    )
     password = _password_field()
 
 
@@ -59,26 +69,34 @@ class PasswordConfirmForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
-        "Current password",
-        validators=[DataRequired("Enter your current password")],
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password"))],
         render_kw={"autocomplete": "current-password"},
     )
     new_password = PasswordField(
-        "New password",
+        _l("New password"),
         validators=[
-            DataRequired("Enter a new password"),
+            DataRequired(_l("Enter a new password")),
             Length(
                 min=PASSWORD_MIN_LENGTH,
                 max=PASSWORD_MAX_LENGTH,
-                message=f"Use between {PASSWORD_MIN_LENGTH} and {PASSWORD_MAX_LENGTH} characters",
+                message=_l(
+                    "Use between %(min)s and %(max)s characters", min=PASSWORD_MIN_LENGTH, max=PASSWORD_MAX_LENGTH
+                ),
             ),
         ],
-        description=f"At least {PASSWORD_MIN_LENGTH} characters, and not a commonly used password. "
-        "A few unrelated words make a good password.",
+        description=_l(
+            "At least %(min)s characters, and not a commonly used password. "
+            "A few unrelated words make a good password.",
+            min=PASSWORD_MIN_LENGTH,
+        ),
         render_kw={"autocomplete": "new-password"},
     )
     confirm_password = PasswordField(
-        "Confirm new password",
-        validators=[DataRequired("Confirm your new password"), EqualTo("new_password", "The passwords do not match")],
+        _l("Confirm new password"),
+        validators=[
+            DataRequired(_l("Confirm your new password")),
+            EqualTo("new_password", _l("The passwords do not match")),
+        ],
         render_kw={"autocomplete": "new-password"},
     )

@@ -15,6 +15,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -273,8 +274,8 @@ def check_password(organiser_id: int, password: str, field: str = "password") ->
     """The organiser, if ``password`` is theirs (throttled like signing in); for confirming a change."""
     organiser = db.session.get_one(Organiser, organiser_id)
     if authenticate(organiser.email, password) is None:
-        raise ValidationFailed({field: "Your password is not correct" if field == "password"
-                                else "Your current password is not correct"})  # fmt: skip
+        raise ValidationFailed({field: gettext("Your password is not correct") if field == "password"
+                                else gettext("Your current password is not correct")})  # fmt: skip
     return organiser
 
 

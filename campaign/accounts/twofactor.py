@@ -20,7 +20,8 @@ import pyotp
 import segno
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
-from markupsafe import Markup
+from flask_babel import gettext
+from markupsafe import Markup, escape
 from sqlalchemy import delete, func, select, update
 
 from campaign.accounts import service, throttle
@@ -98,7 +99,8 @@ class Enrolment:
         svg = segno.make(self.uri, error="m").svg_inline(
             scale=4, dark="#0b0c0c", light="#ffffff", svgclass="qr-code", lineclass=None, omitsize=False
         )
-        labelled = svg.replace("<svg ", '<svg role="img" aria-label="QR code for your authenticator app" ', 1)
+        label = escape(gettext("QR code for your authenticator app"))
+        labelled = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
         return Markup(labelled)  # noqa: S704 - segno draws only paths: no text from the address is in the markup
 
 
@@ -148,13 +150,13 @@ def enable(organiser_id: int, token: str, password: str, code: str) -> list[str]
     now = utcnow()
     step = _matching_step(enrolment.secret, _code_digits(code), now)
     if step is None:
-        errors["code"] = "That code is not right. Enter the 6-digit code your app shows now"
+        errors["code"] = gettext("That code is not right. Enter the 6-digit code your app shows now")
     if errors:
         raise ValidationFailed(errors)
     with automatic_capture_off(), transaction():
         organiser = _locked(organiser_id)
         if organiser.has_two_factor:
-            raise ValidationFailed({"code": "Two-factor sign-in is already on for your account"})
+            raise ValidationFailed({"code": gettext("Two-factor sign-in is already on for your account")})
         organiser.totp_secret = _encrypt(enrolment.secret)
         organiser.totp_enabled_at = now
         organiser.totp_last_step = step  # the code just typed cannot then be used to sign in
@@ -176,7 +178,7 @@ def regenerate_recovery_codes(organiser_id: int, password: str) -> list[str]:
     with automatic_capture_off(), transaction():
         organiser = _locked(organiser_id)
         if not organiser.has_two_factor:
-            raise ValidationFailed({"password": "Two-factor sign-in is not on for your account"})
+            raise ValidationFailed({"password": gettext("Two-factor sign-in is not on for your account")})
         codes = _new_recovery_codes(organiser_id, utcnow())
         record_action(
             "account.recovery_codes_replace",
@@ -271,9 +273,9 @@ def complete_sign_in(token: str, code: str, *, address: str | None = None) -> Or
         if _TOTP_CODE.fullmatch(digits):
             step = _matching_step(secret, digits, now) if secret else None
             if step is None:
-                problem = "That code is not right. Enter the 6-digit code your app shows now"
+                problem = gettext("That code is not right. Enter the 6-digit code your app shows now")
             elif organiser.totp_last_step is not None and step <= organiser.totp_last_step:
-                problem = "That code has already been used. Wait for your app to show a new one"
+                problem = gettext("That code has already been used. Wait for your app to show a new one")
             else:
                 organiser.totp_last_step = step
                 login_id = service.signed_in(organiser, now, second_factor="app")
@@ -286,7 +288,7 @@ def complete_sign_in(token: str, code: str, *, address: str | None = None) -> Or
                 .execution_options(synchronize_session=False)
             )  # fmt: skip
             if not getattr(used, "rowcount", 0):
-                problem = "That is not one of your recovery codes, or it has been used"
+                problem = gettext("That is not one of your recovery codes, or it has been used")
             else:
                 login_id = service.signed_in(organiser, now, second_factor="recovery code")
                 record_action("account.recovery_code_use", target_type="organiser", target_id=organiser.id,

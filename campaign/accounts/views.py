@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -75,7 +76,7 @@ def login() -> str | Response | tuple[str, int]:
             form.form_errors.append(error.message)
             return render_template("accounts/login.html", form=form), 403
         if organiser is None:
-            form.email.errors = ["Incorrect email address or password"]
+            form.email.errors = [_("Incorrect email address or password")]
         elif organiser.has_two_factor:
             token = twofactor.second_step_token(organiser, password)
             session.clear()
@@ -99,7 +100,7 @@ def login_code() -> str | Response | tuple[str, int]:
         twofactor.check_second_step(token)
     except TokenExpired:
         session.pop(SECOND_STEP, None)
-        flash("That took too long. Sign in again.", "error")
+        flash(_("That took too long. Sign in again."), "error")
         return redirect(url_for(".login", next=request.args.get("next")))
     except (TokenInvalid, service.AccountDisabled) as error:
         session.pop(SECOND_STEP, None)
@@ -126,7 +127,7 @@ def logout() -> Response:
         service.end_session(current_user.get_id())
     logout_user()
     session.clear()
-    flash("You have signed out.", "success")
+    flash(_("You have signed out."), "success")
     return redirect(url_for("petitions.index"))
 
 
@@ -146,7 +147,7 @@ def change_password() -> str | Response | tuple[str, int]:
         else:
             session.clear()
             login_user(organiser)
-            flash("Your password has been changed. Other devices have been signed out.", "success")
+            flash(_("Your password has been changed. Other devices have been signed out."), "success")
             return redirect(url_for("console.dashboard"))
     return render_template("console/account/password.html", form=form)
 
@@ -194,7 +195,7 @@ def two_factor() -> Response:
             form.form_errors.append(error.message)
             return _two_factor_page(form, 429)
         else:
-            flash("Two-factor sign-in is on. Keep your recovery codes somewhere safe.", "success")
+            flash(_("Two-factor sign-in is on. Keep your recovery codes somewhere safe."), "success")
             return _recovery_codes_page(codes)
     return _two_factor_page(form if request.method == "POST" else None)
 
@@ -216,7 +217,7 @@ def two_factor_change(action: str) -> Response:
         except service.SignInLocked as error:
             flash(error.message, "error")
         else:
-            flash("Two-factor sign-in is off.", "success")
+            flash(_("Two-factor sign-in is off."), "success")
     else:
-        flash("Enter your password to confirm.", "error")
+        flash(_("Enter your password to confirm."), "error")
     return redirect(url_for(".two_factor"))

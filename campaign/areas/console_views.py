@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response as FlaskResponse
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from campaign.areas import service
@@ -38,7 +39,7 @@ def index() -> str | Response:
             except ValidationFailed as error:
                 apply_errors(note_form, error)
             else:
-                flash("The note has been saved.", "success")
+                flash(_("The note has been saved."), "success")
                 return redirect(url_for(".index"))
     elif request.method == "POST" and form.validate_on_submit():
         try:
@@ -46,7 +47,7 @@ def index() -> str | Response:
         except ValidationFailed as error:
             apply_errors(form, error)
         else:
-            flash(f"{area.name} has been added.", "success")
+            flash(_("%(area)s has been added.", area=area.name), "success")
             return redirect(url_for(".index"))
     return render_template(
         "console/areas/index.html",
@@ -66,7 +67,7 @@ def edit(area_id: int) -> str | Response:
         except ValidationFailed as error:
             apply_errors(form, error)
         else:
-            flash("The area has been saved.", "success")
+            flash(_("The area has been saved."), "success")
             return redirect(url_for(".index"))
     return render_template("console/areas/edit.html", area=area, form=form, delete_form=ConfirmForm())
 
@@ -77,9 +78,9 @@ def delete(area_id: int) -> Response:
     if ConfirmForm().validate_on_submit():
         name = area.name
         service.delete_area(current_organiser(), area_id)
-        flash(f"{name} has been removed. Its postcodes now count as “Elsewhere in the UK”.", "success")
+        flash(_("%(area)s has been removed. Its postcodes now count as “Elsewhere in the UK”.", area=name), "success")
     else:
-        flash("Your form had expired. Please try again.", "error")
+        flash(_("Your form had expired. Please try again."), "error")
     return redirect(url_for(".index"))
 
 
@@ -101,7 +102,14 @@ def upload() -> str | Response:
             problems = error.problems
         else:
             count = service.replace_mapping(current_organiser(), rows)
-            flash(f"The areas have been replaced: {count} areas from {len(rows)} prefixes.", "success")
+            flash(
+                _(
+                    "The areas have been replaced: %(areas)s areas from %(prefixes)s prefixes.",
+                    areas=count,
+                    prefixes=len(rows),
+                ),
+                "success",
+            )
             return redirect(url_for(".index"))
     return render_template("console/areas/upload.html", form=form, problems=problems)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from campaign.briefings import service
@@ -44,7 +45,7 @@ def _form_page(form: BriefingForm, briefing: Briefing | None) -> str | Response:
             if item_error:
                 form.form_errors.append(item_error)
         else:
-            flash("The briefing has been saved.", "success")
+            flash(_("The briefing has been saved."), "success")
             return redirect(url_for(".detail", briefing_id=saved.id))
     return render_template("console/briefings/form.html", form=form, briefing=briefing, petitions=petitions,
                            consultations=consultations, chosen_petitions=chosen_petitions,
@@ -83,7 +84,7 @@ def share(briefing_id: int) -> str | Response:
         except ValidationFailed as error:
             apply_errors(form, error)
         else:
-            flash("Anyone with the link can read the briefing. Send it to the people it is for.", "success")
+            flash(_("Anyone with the link can read the briefing. Send it to the people it is for."), "success")
             return redirect(url_for(".detail", briefing_id=briefing_id))
     return render_template("console/briefings/detail.html", briefing=briefing, link=service.share_link(briefing),
                            share_form=form, action_form=ConfirmForm(), covered=service.covered(briefing),
@@ -93,15 +94,15 @@ def share(briefing_id: int) -> str | Response:
 @console_bp.route("/<id:briefing_id>/<any(revoke, delete):action>", methods=["POST"])
 def change(briefing_id: int, action: str) -> Response:
     if not ConfirmForm().validate_on_submit():
-        flash("Your form had expired. Please try again.", "error")
+        flash(_("Your form had expired. Please try again."), "error")
         return redirect(url_for(".detail", briefing_id=briefing_id))
     try:
         if action == "revoke":
             service.revoke(current_organiser(), briefing_id)
-            flash("The link no longer works. You can make a new one at any time.", "success")
+            flash(_("The link no longer works. You can make a new one at any time."), "success")
         else:
             service.delete_briefing(current_organiser(), briefing_id)
-            flash("The briefing has been deleted; its link no longer works.", "success")
+            flash(_("The briefing has been deleted; its link no longer works."), "success")
             return redirect(url_for(".index"))
     except DomainError as error:
         flash(error.message, "error")

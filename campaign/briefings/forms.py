@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import LazyString, format_number
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -10,23 +12,38 @@ from campaign.forms import LocalDateTimeField, TextBlockField, TextLineField
 
 
 class BriefingForm(FlaskForm):
-    title = TextLineField("Title", validators=[DataRequired("Enter a title"),
-                          Length(max=TITLE_MAX, message=f"Must be {TITLE_MAX} characters or fewer")],
-                          description="For example: “What residents think about police social media”.")  # fmt: skip
+    title = TextLineField(
+        _l("Title"),
+        validators=[
+            DataRequired(_l("Enter a title")),
+            Length(max=TITLE_MAX, message=_l("Must be %(max)s characters or fewer", max=TITLE_MAX)),
+        ],
+        description=_l("For example: “What residents think about police social media”."),
+    )
     audience = TextLineField(
-        "Who it is for",
-        validators=[DataRequired("Say who the briefing is for"),
-                    Length(max=AUDIENCE_MAX, message=f"Must be {AUDIENCE_MAX} characters or fewer")],
-        description="For example: “Candidates for Police, Fire and Crime Commissioner, 2028”.",
-    )  # fmt: skip
+        _l("Who it is for"),
+        validators=[
+            DataRequired(_l("Say who the briefing is for")),
+            Length(max=AUDIENCE_MAX, message=_l("Must be %(max)s characters or fewer", max=AUDIENCE_MAX)),
+        ],
+        description=_l("For example: “Candidates for Police, Fire and Crime Commissioner, 2028”."),
+    )
     intro = TextBlockField(
-        "Introduction (optional)",
-        validators=[Length(max=INTRO_MAX, message=f"Must be {INTRO_MAX:,} characters or fewer")],
-        description="Why you are sending it and what you ask of the reader. Markdown is allowed.",
+        _l("Introduction (optional)"),
+        validators=[
+            Length(
+                max=INTRO_MAX,
+                message=_l("Must be %(max)s characters or fewer", max=LazyString(format_number, INTRO_MAX)),
+            )
+        ],
+        description=_l("Why you are sending it and what you ask of the reader. Markdown is allowed."),
         render_kw={"rows": 8},
     )
 
 
 class ShareForm(FlaskForm):
-    expires_at = LocalDateTimeField("The link stops working on (optional)", validators=[Optional()],
-                                    description="Leave empty for a link that works until you turn it off.")  # fmt: skip
+    expires_at = LocalDateTimeField(
+        _l("The link stops working on (optional)"),
+        validators=[Optional()],
+        description=_l("Leave empty for a link that works until you turn it off."),
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from campaign.candidates import service
@@ -30,7 +31,7 @@ def index(petition_id: int) -> str | Response:
         except DomainError as error:
             form.form_errors.append(error.message)
         else:
-            flash(f"{candidate.name} has been emailed a private link to respond.", "success")
+            flash(_("%(name)s has been emailed a private link to respond.", name=candidate.name), "success")
             return redirect(url_for(".index", petition_id=petition_id))
     elif form.is_submitted():
         typed = (form.name.data or "", form.affiliation.data or "", form.email.data or "")
@@ -49,15 +50,19 @@ def index(petition_id: int) -> str | Response:
 @console_bp.route("/<id:petition_id>/candidates/<id:candidate_id>/<any('new-link', 'remove'):action>", methods=["POST"])
 def change(petition_id: int, candidate_id: int, action: str) -> Response:
     if not ConfirmForm().validate_on_submit():
-        flash("Your form had expired. Please try again.", "error")
+        flash(_("Your form had expired. Please try again."), "error")
         return redirect(url_for(".index", petition_id=petition_id))
     try:
         if action == "new-link":
             candidate = service.send_new_link(current_organiser(), petition_id, candidate_id)
-            flash(f"{candidate.name} has been emailed a new link; earlier links no longer work.", "success")
+            flash(
+                _("%(name)s has been emailed a new link; earlier links no longer work.", name=candidate.name), "success"
+            )
         else:
             service.remove_candidate(current_organiser(), petition_id, candidate_id)
-            flash("The candidate has been removed from the petition's page, and their link no longer works.", "success")
+            flash(
+                _("The candidate has been removed from the petition's page, and their link no longer works."), "success"
+            )
     except DomainError as error:
         flash(error.message, "error")
     return redirect(url_for(".index", petition_id=petition_id))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, cast
 from flask import Blueprint, abort, current_app
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 if TYPE_CHECKING:
     from campaign.accounts.models import Organiser
@@ -29,6 +30,13 @@ def make_console_blueprint(name: str, import_name: str, url_prefix: str) -> Blue
     blueprint = Blueprint(name, import_name, url_prefix=url_prefix)
     blueprint.before_request(_require_organiser)
     return blueprint
+
+
+def with_raw_values(message: str, **values: object) -> Markup:
+    """A translated message whose %(name)s values are raw data (an address, a domain) marked translate="no"."""
+    return escape(message) % {
+        name: Markup('<span translate="no">{}</span>').format(value) for name, value in values.items()
+    }
 
 
 def require_admin() -> None:

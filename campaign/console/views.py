@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import render_template, request
+from flask_babel import lazy_gettext as _l
 
 from campaign.console import current_organiser, make_console_blueprint
 from campaign.db import utcnow
@@ -10,6 +11,11 @@ from campaign.petitions import service as petitions
 from campaign.petitions.models import PublicStatus
 
 bp = make_console_blueprint("console", __name__, "/console")
+
+STATUS_LABELS = {
+    PublicStatus.DRAFT: _l("Draft"), PublicStatus.SCHEDULED: _l("Scheduled"), PublicStatus.OPEN: _l("Open"),
+    PublicStatus.CLOSED: _l("Closed"), PublicStatus.ARCHIVED: _l("Archived"), PublicStatus.HIDDEN: _l("Taken down"),
+}  # fmt: skip
 
 
 @bp.route("/")
@@ -20,4 +26,5 @@ def dashboard() -> str:
         dashboard=petitions.dashboard(current_organiser(), wanted, utcnow()),
         wanted=wanted,
         all_statuses=list(PublicStatus),
+        status_labels=STATUS_LABELS,
     )

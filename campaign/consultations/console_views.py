@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import Response as FlaskResponse
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3; stubs lag
@@ -18,7 +20,7 @@ from campaign.consultations import builder, results, service
 from campaign.consultations.answers import offered_questions
 from campaign.consultations.definition import QUESTION_TYPES, TYPE_NAMES
 from campaign.consultations.documents import definition_json
-from campaign.consultations.forms import ConsultationForm, ImportForm, QuestionForm, SectionForm
+from campaign.consultations.forms import OPERATOR_LABELS, ConsultationForm, ImportForm, QuestionForm, SectionForm
 from campaign.consultations.models import Consultation, WordingChange
 from campaign.db import utcnow
 from campaign.errors import DomainError, ValidationFailed
@@ -42,40 +44,42 @@ class StateChange:
 
 STATE_CHANGES = {
     "open": StateChange(
-        heading="Open this consultation",
-        explanation="People will be able to answer it (from its opening date, if it has one). Once anyone answers, "
-        "its questions and options can no longer change, only their wording.",
-        button="Open consultation",
-        done="The consultation is open.",
+        heading=_l("Open this consultation"),
+        explanation=_l(
+            "People will be able to answer it (from its opening date, if it has one). Once anyone answers, "
+            "its questions and options can no longer change, only their wording."
+        ),
+        button=_l("Open consultation"),
+        done=_l("The consultation is open."),
         run=service.open_consultation,
     ),
     "unschedule": StateChange(
-        heading="Return this consultation to draft",
-        explanation="It will not open on its opening date.",
-        button="Return to draft",
-        done="The consultation is back in draft.",
+        heading=_l("Return this consultation to draft"),
+        explanation=_l("It will not open on its opening date."),
+        button=_l("Return to draft"),
+        done=_l("The consultation is back in draft."),
         run=service.unschedule_consultation,
     ),
     "close": StateChange(
-        heading="Close this consultation now",
-        explanation="Nobody will be able to answer or change their answers. This cannot be undone.",
-        button="Close consultation",
-        done="The consultation is closed.",
+        heading=_l("Close this consultation now"),
+        explanation=_l("Nobody will be able to answer or change their answers. This cannot be undone."),
+        button=_l("Close consultation"),
+        done=_l("The consultation is closed."),
         run=service.close_consultation,
         warning=True,
     ),
     "archive": StateChange(
-        heading="Archive this consultation",
-        explanation="It leaves the lists; its page stays readable.",
-        button="Archive consultation",
-        done="The consultation is archived.",
+        heading=_l("Archive this consultation"),
+        explanation=_l("It leaves the lists; its page stays readable."),
+        button=_l("Archive consultation"),
+        done=_l("The consultation is archived."),
         run=service.archive_consultation,
     ),
 }
 
 
 def _petition_choices() -> list[SelectChoice]:
-    return [SelectChoice("", "No linked petition")] + [
+    return [SelectChoice("", _l("No linked petition"))] + [
         SelectChoice(str(p.id), p.title) for p in petitions_for_organiser(current_organiser()) if p.state != "hidden"
     ]
 
@@ -113,7 +117,7 @@ def new() -> str | Response:
         except ValidationFailed as error:
             apply_errors(form, error)
         else:
-            flash("Draft saved. Now add its questions.", "success")
+            flash(_("Draft saved. Now add its questions."), "success")
             return redirect(url_for(".detail", consultation_id=consultation.id))
     elif form.is_submitted():
         apply_errors(form, service.consultation_problems(current_organiser(), _draft_from(form)), only_new=True)
@@ -137,6 +141,7 @@ def detail(consultation_id: int) -> str:
         locked=service.has_answers(consultation.id),
         changes=changes,
         type_names=TYPE_NAMES,
+        operator_labels=OPERATOR_LABELS,
         form=ConfirmForm(),
     )
 
@@ -162,7 +167,7 @@ def edit(consultation_id: int) -> str | Response:
             flash(error.message, "error")
             return redirect(url_for(".detail", consultation_id=consultation_id))
         else:
-            flash("Your changes have been saved.", "success")
+            flash(_("Your changes have been saved."), "success")
             return redirect(url_for(".detail", consultation_id=consultation_id))
     elif form.is_submitted():
         problems = service.consultation_problems(current_organiser(), _draft_from(form), consultation_id)
@@ -184,7 +189,7 @@ def change_state(consultation_id: int, change: str) -> str | Response:
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash(state_change.done, "success")
+            flash(str(state_change.done), "success")
         return redirect(url_for(".detail", consultation_id=consultation_id))
     return render_template("console/confirm_change.html", item=consultation, change=state_change, form=form,
                            back=url_for(".detail", consultation_id=consultation_id))  # fmt: skip
@@ -196,7 +201,11 @@ def copy(consultation_id: int) -> Response:
         abort(400)
     copied = service.copy_to_new_version(current_organiser(), consultation_id)
     flash(
-        f"Version {copied.version} created as a draft, with the same questions. Change its structure here.", "success"
+        _(
+            "Version %(version)s created as a draft, with the same questions. Change its structure here.",
+            version=copied.version,
+        ),
+        "success",
     )
     return redirect(url_for(".detail", consultation_id=copied.id))
 
@@ -249,7 +258,7 @@ def import_questions(consultation_id: int) -> str | Response:
         except DomainError as error:
             form.form_errors.append(error.message)
         else:
-            flash("The questions have been imported.", "success")
+            flash(_("The questions have been imported."), "success")
             return redirect(url_for(".detail", consultation_id=consultation_id))
     return render_template("console/consultations/import.html", consultation=consultation, form=form, problems=problems)
 
@@ -259,8 +268,8 @@ def import_questions(consultation_id: int) -> str | Response:
 
 def _earlier_choices(consultation: Consultation, before_key: str | None) -> list[SelectChoice]:
     """Questions a condition may look back at: choice questions before this point."""
-    choices = [SelectChoice("", "Always show")]
-    for _, question in service.definition_of(consultation).questions():
+    choices = [SelectChoice("", _l("Always show"))]
+    for _section, question in service.definition_of(consultation).questions():
         if question.key == before_key:
             break
         if question.type in {"single_choice", "multiple_choice", "yes_no", "likert"}:
@@ -325,7 +334,7 @@ def question_form(consultation_id: int, key: str | None = None) -> str | Respons
     kind = question.type if question else request.values.get("type", "")
     if question is None and (definition.section(section_key) is None or kind not in QUESTION_TYPES):
         if definition.section(section_key) is None:
-            flash("Add a section first: questions belong to sections.", "info")
+            flash(_("Add a section first: questions belong to sections."), "info")
             return redirect(url_for(".detail", consultation_id=consultation_id))
         return render_template("console/consultations/question_type.html", consultation=consultation,
                                section_key=section_key, type_names=TYPE_NAMES)  # fmt: skip
@@ -382,7 +391,7 @@ def delete(consultation_id: int, what: str, key: str) -> str | Response:
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash("Removed.", "success")
+            flash(_("Removed."), "success")
         return redirect(url_for(".detail", consultation_id=consultation_id) + "#questions")
     return render_template("console/consultations/delete.html", consultation=consultation, item=item, what=what,
                            form=form)  # fmt: skip
@@ -391,15 +400,15 @@ def delete(consultation_id: int, what: str, key: str) -> str | Response:
 @console_bp.route("/<id:consultation_id>/results/<any(publish, withdraw):action>", methods=["POST"])
 def change_results(consultation_id: int, action: str) -> Response:
     if not ConfirmForm().validate_on_submit():
-        flash("Your form had expired. Please try again.", "error")
+        flash(_("Your form had expired. Please try again."), "error")
     else:
         try:
             if action == "publish":
                 results.publish_results(current_organiser(), consultation_id)
-                flash("The results are published, with any figure from fewer than 5 people hidden.", "success")
+                flash(_("The results are published, with any figure from fewer than 5 people hidden."), "success")
             else:
                 results.withdraw_results(current_organiser(), consultation_id)
-                flash("The results are no longer published.", "success")
+                flash(_("The results are no longer published."), "success")
         except DomainError as error:
             flash(error.message, "error")
     return redirect(url_for(".detail", consultation_id=consultation_id))

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
+from campaign.i18n import N_, gettext
+from campaign.i18n import lazy_gettext as _l
 from campaign.text import clean_block, has_visible_text
 
 SCHEMA = "campaign/consultation-definition/1"
@@ -23,15 +25,26 @@ QUESTION_TYPES = (
     "short_text", "long_text", "number", "postcode",
 )  # fmt: skip
 TYPE_NAMES = {
-    "single_choice": "Single choice", "multiple_choice": "Multiple choice", "yes_no": "Yes or no",
-    "likert": "Scale (agree to disagree)", "matrix": "Several statements on one scale", "ranking": "Ranking",
-    "short_text": "Short text", "long_text": "Long text", "number": "Number", "postcode": "Postcode",
+    "single_choice": _l("Single choice"), "multiple_choice": _l("Multiple choice"), "yes_no": _l("Yes or no"),
+    "likert": _l("Scale (agree to disagree)"), "matrix": _l("Several statements on one scale"),
+    "ranking": _l("Ranking"), "short_text": _l("Short text"), "long_text": _l("Long text"), "number": _l("Number"),
+    "postcode": _l("Postcode"),
 }  # fmt: skip
 CHOICE_TYPES = ("single_choice", "multiple_choice", "ranking")
 CONDITION_SOURCES = ("single_choice", "multiple_choice", "yes_no", "likert")
 OPERATORS = ("equals", "includes", "not_includes")
+# Stored in English (they are part of the document); shown through the catalogue (see Question.choices).
 DEFAULT_SCALE = ("Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree")
 YES_NO = (("yes", "Yes"), ("no", "No"))
+_BUILT_IN_LABELS = (
+    N_("Strongly disagree"),
+    N_("Disagree"),
+    N_("Neither agree nor disagree"),
+    N_("Agree"),
+    N_("Strongly agree"),
+    N_("Yes"),
+    N_("No"),
+)
 OTHER_CODE = "other"
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -81,14 +94,15 @@ class Question:
     def choices(self) -> tuple[Option, ...]:
         """What can be chosen: options, yes/no, or the points of a scale ("1" to "n")."""
         if self.type == "yes_no":
-            return tuple(Option(code, label) for code, label in YES_NO)
+            return tuple(Option(code, gettext(label)) for code, label in YES_NO)
         if self.type == "likert":
-            return tuple(Option(str(n), label) for n, label in enumerate(self.scale, start=1))
+            scale = tuple(gettext(label) for label in self.scale) if self.scale == DEFAULT_SCALE else self.scale
+            return tuple(Option(str(n), label) for n, label in enumerate(scale, start=1))
         return self.options
 
     def choice_label(self, code: str) -> str:
         if code == OTHER_CODE and self.other:
-            return "Other"
+            return str(gettext("Other"))
         return next((option.label for option in self.choices if option.code == code), code)
 
 
@@ -407,10 +421,12 @@ def readiness_problems(definition: Definition) -> list[str]:
     """What stops a (valid) definition from being answered: nothing to ask, or empty pages."""
     problems = []
     if definition.question_count == 0:
-        problems.append("Add at least one question.")
+        problems.append(gettext("Add at least one question."))
     for section in definition.sections:
         if not section.questions:
-            problems.append(f"The section “{section.title}” has no questions: add some or remove it.")
+            problems.append(
+                gettext("The section “%(title)s” has no questions: add some or remove it.", title=section.title)
+            )
     return problems
 
 

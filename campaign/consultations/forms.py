@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from flask_babel import LazyString, format_number
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3; stubs lag
@@ -22,48 +24,62 @@ from campaign.consultations.models import INTRO_MAX, SUMMARY_MAX, TITLE_MAX
 from campaign.forms import LocalDateTimeField, TextBlockField, TextLineField, WholeNumberField
 from campaign.text import SLUG_MAX_LENGTH, slugify
 
-OPERATOR_LABELS = {"equals": "is", "includes": "includes", "not_includes": "does not include"}
+OPERATOR_LABELS = {"equals": _l("is"), "includes": _l("includes"), "not_includes": _l("does not include")}
 
 
 class ConsultationForm(FlaskForm):
-    title = TextLineField("Title", validators=[DataRequired("Enter a title"), Length(max=TITLE_MAX)],
-                          render_kw={"maxlength": TITLE_MAX})  # fmt: skip
+    title = TextLineField(
+        _l("Title"),
+        validators=[DataRequired(_l("Enter a title")), Length(max=TITLE_MAX)],
+        render_kw={"maxlength": TITLE_MAX},
+    )
     summary = TextLineField(
-        "Summary",
-        validators=[DataRequired("Enter a summary"), Length(max=SUMMARY_MAX)],
-        description="One or two sentences shown in lists and at the top of the consultation.",
+        _l("Summary"),
+        validators=[DataRequired(_l("Enter a summary")), Length(max=SUMMARY_MAX)],
+        description=_l("One or two sentences shown in lists and at the top of the consultation."),
     )
     intro = TextBlockField(
-        "Introduction (optional)",
-        validators=[Length(max=INTRO_MAX, message=f"The introduction must be {INTRO_MAX:,} characters or fewer")],
-        description="What the consultation is about and how answers will be used. Markdown is allowed.",
+        _l("Introduction (optional)"),
+        validators=[
+            Length(
+                max=INTRO_MAX,
+                message=_l(
+                    "The introduction must be %(max)s characters or fewer", max=LazyString(format_number, INTRO_MAX)
+                ),
+            )
+        ],
+        description=_l("What the consultation is about and how answers will be used. Markdown is allowed."),
         render_kw={"rows": 8},
     )
     slug = TextLineField(
-        "Web address (optional)",
+        _l("Web address (optional)"),
         validators=[Optional(), Length(max=SLUG_MAX_LENGTH)],
-        description="Leave empty to make one from the title. It cannot change once the consultation opens.",
+        description=_l("Leave empty to make one from the title. It cannot change once the consultation opens."),
     )
     petition_id = SelectField(
-        "Linked petition (optional)",
+        _l("Linked petition (optional)"),
         choices=[],
         validate_choice=False,
-        description="People who sign it are offered this consultation, and the other way round.",
+        description=_l("People who sign it are offered this consultation, and the other way round."),
     )
-    opens_at = LocalDateTimeField("Opening date (optional)", validators=[Optional()])
-    closes_at = LocalDateTimeField("Closing date (optional)", validators=[Optional()],
-                                   description="Answers can be given and changed until then.")  # fmt: skip
+    opens_at = LocalDateTimeField(_l("Opening date (optional)"), validators=[Optional()])
+    closes_at = LocalDateTimeField(
+        _l("Closing date (optional)"),
+        validators=[Optional()],
+        description=_l("Answers can be given and changed until then."),
+    )
 
 
 class ConditionFields:
     """Show this only when an earlier question's answer ... (shared by section and question forms)."""
 
-    condition_question = SelectField("Show only when this earlier question", choices=[], validate_choice=False)
-    condition_operator = SelectField("…", choices=[SelectChoice(op, OPERATOR_LABELS[op]) for op in OPERATORS])
+    condition_question = SelectField(_l("Show only when this earlier question"), choices=[], validate_choice=False)
+    condition_operator = SelectField(_l("…"), choices=[SelectChoice(op, OPERATOR_LABELS[op]) for op in OPERATORS])
     condition_values = TextLineField(
-        "…one of these option codes", validators=[Length(max=500)],
-        description="Codes separated by commas, for example: yes or tv, radio",
-    )  # fmt: skip
+        _l("…one of these option codes"),
+        validators=[Length(max=500)],
+        description=_l("Codes separated by commas, for example: yes or tv, radio"),
+    )
 
     def condition_document(self) -> dict[str, Any] | None:
         question = self.condition_question.data
@@ -80,10 +96,13 @@ class ConditionFields:
 
 
 class SectionForm(FlaskForm, ConditionFields):
-    key = TextLineField("Key", validators=[DataRequired("Enter a key")],
-                        description="Stable identifier, for example about_you. Keep it when you edit.")  # fmt: skip
-    title = TextLineField("Title", validators=[DataRequired("Enter a title")])
-    description = TextBlockField("Description (optional)", render_kw={"rows": 3})
+    key = TextLineField(
+        _l("Key"),
+        validators=[DataRequired(_l("Enter a key"))],
+        description=_l("Stable identifier, for example about_you. Keep it when you edit."),
+    )
+    title = TextLineField(_l("Title"), validators=[DataRequired(_l("Enter a title"))])
+    description = TextBlockField(_l("Description (optional)"), render_kw={"rows": 3})
 
     def document(self) -> dict[str, Any]:
         document: dict[str, Any] = {"key": self.key.data or "", "title": self.title.data or ""}
@@ -132,34 +151,40 @@ class QuestionForm(FlaskForm, ConditionFields):
 
     type = HiddenField()
     key = TextLineField(
-        "Key",
-        validators=[DataRequired("Enter a key")],
-        description="Stable identifier used in exports, for example hear_about. Keep it when you edit.",
+        _l("Key"),
+        validators=[DataRequired(_l("Enter a key"))],
+        description=_l("Stable identifier used in exports, for example hear_about. Keep it when you edit."),
     )
-    label = TextBlockField("Question", validators=[DataRequired("Enter the question")], render_kw={"rows": 2})
-    help = TextBlockField("Help text (optional)", render_kw={"rows": 2})
-    required = BooleanField("An answer is required")
+    label = TextBlockField(_l("Question"), validators=[DataRequired(_l("Enter the question"))], render_kw={"rows": 2})
+    help = TextBlockField(_l("Help text (optional)"), render_kw={"rows": 2})
+    required = BooleanField(_l("An answer is required"))
     options = TextBlockField(
-        "Options, one per line",
+        _l("Options, one per line"),
         render_kw={"rows": 6},
-        description="Write “code | label” to choose the code yourself, or just the label.",
+        description=_l("Write “code | label” to choose the code yourself, or just the label."),
     )
-    other = BooleanField("Offer “Other, please specify”")
-    min_choices = WholeNumberField("Fewest choices (optional)", validators=[Optional()])
-    max_choices = WholeNumberField("Most choices (optional)", validators=[Optional()])
+    other = BooleanField(_l("Offer “Other, please specify”"))
+    min_choices = WholeNumberField(_l("Fewest choices (optional)"), validators=[Optional()])
+    max_choices = WholeNumberField(_l("Most choices (optional)"), validators=[Optional()])
     scale = TextBlockField(
-        "Scale, one point per line, lowest first",
+        _l("Scale, one point per line, lowest first"),
         render_kw={"rows": 5},
-        description="Leave empty for the usual five points, from “Strongly disagree” to “Strongly agree”.",
+        description=_l("Leave empty for the usual five points, from “Strongly disagree” to “Strongly agree”."),
     )
-    statements = TextBlockField("Statements, one per line", render_kw={"rows": 5},
-                                description="Write “code | statement”, or just the statement.")  # fmt: skip
-    top = WholeNumberField("Rank only the top … (optional)", validators=[Optional()],
-                           description="Leave empty to rank every option.")  # fmt: skip
-    max_length = WholeNumberField("Longest answer, in characters (optional)", validators=[Optional()])
-    minimum = StringField("Lowest number allowed (optional)")
-    maximum = StringField("Highest number allowed (optional)")
-    integer = BooleanField("Whole numbers only", default=True)
+    statements = TextBlockField(
+        _l("Statements, one per line"),
+        render_kw={"rows": 5},
+        description=_l("Write “code | statement”, or just the statement."),
+    )
+    top = WholeNumberField(
+        _l("Rank only the top … (optional)"),
+        validators=[Optional()],
+        description=_l("Leave empty to rank every option."),
+    )
+    max_length = WholeNumberField(_l("Longest answer, in characters (optional)"), validators=[Optional()])
+    minimum = StringField(_l("Lowest number allowed (optional)"))
+    maximum = StringField(_l("Highest number allowed (optional)"))
+    integer = BooleanField(_l("Whole numbers only"), default=True)
 
     FIELDS_FOR_TYPE: ClassVar[dict[str, tuple[str, ...]]] = {
         "single_choice": ("options", "other"),
@@ -223,16 +248,23 @@ def _number_or_text(value: str) -> float | str:
 
 
 class ImportForm(FlaskForm):
-    document = TextBlockField("Definition (JSON)", validators=[DataRequired("Paste the JSON definition")],
-                              render_kw={"rows": 18, "spellcheck": "false"})  # fmt: skip
+    document = TextBlockField(
+        _l("Definition (JSON)"),
+        validators=[DataRequired(_l("Paste the JSON definition"))],
+        render_kw={"rows": 18, "spellcheck": "false"},
+    )
 
 
 class StartForm(FlaskForm):
-    name = TextLineField("Your name", validators=[Length(max=100)], render_kw={"autocomplete": "name"},
-                         description="Only shared with your words if you agree to be quoted by name.")  # fmt: skip
+    name = TextLineField(
+        _l("Your name"),
+        validators=[Length(max=100)],
+        render_kw={"autocomplete": "name"},
+        description=_l("Only shared with your words if you agree to be quoted by name."),
+    )
     email = TextLineField(
-        "Email address",
+        _l("Email address"),
         validators=[Length(max=254)],
-        description="We email you a link to the questions. Use it to come back and change your answers.",
+        description=_l("We email you a link to the questions. Use it to come back and change your answers."),
         render_kw={"type": "email", "autocomplete": "email", "spellcheck": "false"},
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from campaign.console import current_organiser, make_console_blueprint
@@ -25,7 +26,7 @@ def embedding(petition_id: int) -> str | Response:
         except ValidationFailed as error:
             apply_errors(form, error)
         else:
-            flash(f"Only these {len(origins)} sites can show the widget now." if origins
-                  else "Any site can show the widget now.", "success")  # fmt: skip
+            flash(_("Only these %(count)s sites can show the widget now.", count=len(origins)) if origins
+                  else _("Any site can show the widget now."), "success")  # fmt: skip
             return redirect(url_for(".embedding", petition_id=petition_id))
     return render_template("console/embed/embedding.html", petition=petition, form=form)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from campaign.console import current_organiser, make_console_blueprint, require_admin
+from campaign.console import current_organiser, make_console_blueprint, require_admin, with_raw_values
 from campaign.db import utcnow
 from campaign.errors import DomainError, ValidationFailed
 from campaign.forms import ConfirmForm, apply_errors
@@ -110,11 +111,14 @@ def blocklists() -> str | Response:
             if kind == "domain" and domain_form.validate_on_submit():
                 service.set_domain_rule(domain_form.domain.data or "", domain_form.rule.data or "",
                                         domain_form.note.data or "")  # fmt: skip
-                flash(f"Rule saved for {(domain_form.domain.data or '').lower()}.", "success")
+                flash(
+                    with_raw_values(_("Rule saved for %(domain)s."), domain=(domain_form.domain.data or "").lower()),
+                    "success",
+                )
                 return redirect(url_for(".blocklists"))
             if kind == "address" and address_form.validate_on_submit():
                 masked = service.block_address(address_form.address.data or "", address_form.note.data or "")
-                flash(f"{masked} is blocked.", "success")
+                flash(with_raw_values(_("%(address)s is blocked."), address=masked), "success")
                 return redirect(url_for(".blocklists"))
             if kind in {"remove-domain", "remove-address"} and remove_form.validate_on_submit():
                 target = request.form.get("target", "")[:253]
@@ -122,7 +126,7 @@ def blocklists() -> str | Response:
                     service.remove_domain_rule(target)
                 else:
                     service.unblock_address(target)
-                flash("Removed.", "success")
+                flash(_("Removed."), "success")
                 return redirect(url_for(".blocklists"))
         except ValidationFailed as error:
             apply_errors(domain_form if kind == "domain" else address_form, error)

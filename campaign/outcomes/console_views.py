@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from campaign.console import current_organiser, make_console_blueprint
@@ -31,8 +32,11 @@ def index(petition_id: int) -> str | Response:
         except DomainError as error:
             form.form_errors.append(error.message)
         else:
-            emailed = " It is being emailed to signers who asked for updates." if update.email_state != "none" else ""
-            flash(f"The update is published on the petition's page.{emailed}", "success")
+            if update.email_state != "none":
+                flash(_("The update is published on the petition's page. It is being emailed to signers who asked "
+                        "for updates."), "success")  # fmt: skip
+            else:
+                flash(_("The update is published on the petition's page."), "success")
             return redirect(url_for(".index", petition_id=petition_id))
     return render_template(
         "console/outcomes/index.html",
@@ -60,7 +64,7 @@ def edit(petition_id: int, update_id: int) -> str | Response:
         except ValidationFailed as error:
             apply_errors(form, error)
         else:
-            flash("The update has been corrected; it is marked as edited.", "success")
+            flash(_("The update has been corrected; it is marked as edited."), "success")
             return redirect(url_for(".index", petition_id=petition_id))
     return render_template("console/outcomes/edit.html", petition=petition, update=update, form=form,
                            delete_form=ConfirmForm())  # fmt: skip
@@ -74,5 +78,5 @@ def delete(petition_id: int, update_id: int) -> Response:
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash("The update has been deleted.", "success")
+            flash(_("The update has been deleted."), "success")
     return redirect(url_for(".index", petition_id=petition_id))

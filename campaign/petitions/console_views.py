@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from campaign.accounts.models import Organiser
@@ -34,43 +36,49 @@ class StateChange:
 
 STATE_CHANGES = {
     "open": StateChange(
-        heading="Open this petition",
-        explanation="People will be able to find and sign it (from its opening date, if it has one). "
-        "Once it is open, its title, summary, text and web address can no longer change, "
-        "because people will have signed that wording.",
-        button="Open petition",
-        done="The petition is open.",
+        heading=_l("Open this petition"),
+        explanation=_l(
+            "People will be able to find and sign it (from its opening date, if it has one). "
+            "Once it is open, its title, summary, text and web address can no longer change, "
+            "because people will have signed that wording."
+        ),
+        button=_l("Open petition"),
+        done=_l("The petition is open."),
         run=lambda organiser, petition_id: service.open_petition(organiser, petition_id),
     ),
     "close": StateChange(
-        heading="Close this petition now",
-        explanation="It will stop accepting signatures straight away and cannot be reopened. "
-        "Its page and signature count stay public.",
-        button="Close petition",
-        done="The petition is closed.",
+        heading=_l("Close this petition now"),
+        explanation=_l(
+            "It will stop accepting signatures straight away and cannot be reopened. "
+            "Its page and signature count stay public."
+        ),
+        button=_l("Close petition"),
+        done=_l("The petition is closed."),
         run=lambda organiser, petition_id: service.close_petition(organiser, petition_id),
         warning=True,
     ),
     "unschedule": StateChange(
-        heading="Return this petition to draft",
-        explanation="It will not open on its opening date. Nobody has seen it yet, so you can edit everything "
-        "again and open it later.",
-        button="Return to draft",
-        done="The petition is back in draft.",
+        heading=_l("Return this petition to draft"),
+        explanation=_l(
+            "It will not open on its opening date. Nobody has seen it yet, so you can edit everything "
+            "again and open it later."
+        ),
+        button=_l("Return to draft"),
+        done=_l("The petition is back in draft."),
         run=lambda organiser, petition_id: service.unschedule_petition(organiser, petition_id),
     ),
     "archive": StateChange(
-        heading="Archive this petition",
-        explanation="Its page stays readable at the same address, but it is no longer listed on the home page.",
-        button="Archive petition",
-        done="The petition is archived.",
+        heading=_l("Archive this petition"),
+        explanation=_l("Its page stays readable at the same address, but it is no longer listed on the home page."),
+        button=_l("Archive petition"),
+        done=_l("The petition is archived."),
         run=lambda organiser, petition_id: service.archive_petition(organiser, petition_id),
     ),
     "restore": StateChange(
-        heading="Restore this petition",
-        explanation="It goes back to the state it was in before it was taken down, and its page is public again.",
-        button="Restore petition",
-        done="The petition has been restored.",
+        heading=_l("Restore this petition"),
+        explanation=_l("It goes back to the state it was in before it was taken down, and its page is public again."),
+        button=_l("Restore petition"),
+        done=_l("The petition has been restored."),
         run=lambda organiser, petition_id: service.restore_petition(organiser, petition_id),
     ),
 }
@@ -125,7 +133,7 @@ def new() -> str | Response:
         except ValidationFailed as error:
             apply_errors(form, error)
         else:
-            flash("Draft saved. Preview it, then open it when you are ready.", "success")
+            flash(_("Draft saved. Preview it, then open it when you are ready."), "success")
             return redirect(url_for(".detail", petition_id=petition.id))
     elif form.is_submitted():
         apply_errors(form, service.draft_problems(current_organiser(), _draft_from(form)), only_new=True)
@@ -173,7 +181,7 @@ def edit(petition_id: int) -> str | Response:
         except ValidationFailed as error:
             apply_errors(form, error)
         else:
-            flash("Your changes have been saved.", "success")
+            flash(_("Your changes have been saved."), "success")
             return redirect(url_for(".detail", petition_id=petition_id))
     elif form.is_submitted():
         problems = service.draft_problems(
@@ -212,7 +220,7 @@ def change_state(petition_id: int, change: str) -> str | Response:
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash(state_change.done, "success")
+            flash(str(state_change.done), "success")
         return redirect(url_for(".detail", petition_id=petition_id))
     back = url_for(".detail", petition_id=petition_id)
     return render_template("console/confirm_change.html", item=petition, change=state_change, form=form, back=back)
@@ -234,6 +242,6 @@ def hide(petition_id: int) -> str | Response:
             flash(error.message, "error")
             return redirect(url_for(".detail", petition_id=petition_id))
         else:
-            flash("The petition has been taken down.", "success")
+            flash(_("The petition has been taken down."), "success")
             return redirect(url_for(".detail", petition_id=petition_id))
     return render_template("console/petitions/hide.html", petition=petition, form=form)

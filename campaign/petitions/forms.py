@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import secrets
 
+from flask_babel import LazyString, format_number
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -15,23 +17,27 @@ class PetitionDatesForm(FlaskForm):
     """What may still change once a petition is open: its target and dates."""
 
     target = WholeNumberField(
-        "Signature target",
+        _l("Signature target"),
         validators=[
-            InputRequired("Enter a signature target"),
-            NumberRange(min=1, max=TARGET_MAX, message=f"Target must be between 1 and {TARGET_MAX:,}"),
+            InputRequired(_l("Enter a signature target")),
+            NumberRange(
+                min=1,
+                max=TARGET_MAX,
+                message=_l("Target must be between 1 and %(max)s", max=LazyString(format_number, TARGET_MAX)),
+            ),
         ],
-        description="The number of signatures you are aiming for. Progress is shown against it.",
+        description=_l("The number of signatures you are aiming for. Progress is shown against it."),
         render_kw={"inputmode": "numeric", "min": 1, "max": TARGET_MAX},
     )
     opens_at = LocalDateTimeField(
-        "Opening date (optional)",
+        _l("Opening date (optional)"),
         validators=[Optional()],
-        description="Leave empty to open as soon as you press Open.",
+        description=_l("Leave empty to open as soon as you press Open."),
     )
     closes_at = LocalDateTimeField(
-        "Closing date (optional)",
+        _l("Closing date (optional)"),
         validators=[Optional()],
-        description="The petition closes automatically at this time.",
+        description=_l("The petition closes automatically at this time."),
     )
 
 
@@ -39,37 +45,45 @@ class PetitionForm(PetitionDatesForm):
     """Everything about a draft petition."""
 
     title = TextLineField(
-        "Title",
+        _l("Title"),
         validators=[
-            DataRequired("Enter a title"),
-            Length(max=TITLE_MAX, message=f"Title must be {TITLE_MAX} characters or fewer"),
+            DataRequired(_l("Enter a title")),
+            Length(max=TITLE_MAX, message=_l("Title must be %(max)s characters or fewer", max=TITLE_MAX)),
         ],
-        description="What you are asking for, in a short sentence.",
+        description=_l("What you are asking for, in a short sentence."),
         render_kw={"maxlength": TITLE_MAX, "autocomplete": "off"},
     )
     summary = TextLineField(
-        "Summary",
+        _l("Summary"),
         validators=[
-            DataRequired("Enter a summary"),
-            Length(max=SUMMARY_MAX, message=f"Summary must be {SUMMARY_MAX} characters or fewer"),
+            DataRequired(_l("Enter a summary")),
+            Length(max=SUMMARY_MAX, message=_l("Summary must be %(max)s characters or fewer", max=SUMMARY_MAX)),
         ],
-        description="One or two sentences shown in lists and link previews.",
+        description=_l("One or two sentences shown in lists and link previews."),
         render_kw={"maxlength": SUMMARY_MAX},
     )
     body = TextBlockField(
-        "Text of the petition",
+        _l("Text of the petition"),
         validators=[
-            DataRequired("Enter the text of the petition"),
-            Length(max=BODY_MAX, message=f"The text must be {BODY_MAX:,} characters or fewer"),
+            DataRequired(_l("Enter the text of the petition")),
+            Length(
+                max=BODY_MAX,
+                message=_l("The text must be %(max)s characters or fewer", max=LazyString(format_number, BODY_MAX)),
+            ),
         ],
-        description="Why people should sign. You can use Markdown: **bold**, *italic*, [links](https://…), lists.",
+        description=_l("Why people should sign. You can use Markdown: **bold**, *italic*, [links](https://…), lists."),
         render_kw={"rows": 14},
     )
     slug = TextLineField(
-        "Web address (optional)",
-        validators=[Optional(), Length(max=SLUG_MAX_LENGTH, message=f"Use at most {SLUG_MAX_LENGTH} characters")],
-        description="The last part of the petition's address. Leave empty to make one from the title. "
-        "It cannot change once the petition opens.",
+        _l("Web address (optional)"),
+        validators=[
+            Optional(),
+            Length(max=SLUG_MAX_LENGTH, message=_l("Use at most %(max)s characters", max=SLUG_MAX_LENGTH)),
+        ],
+        description=_l(
+            "The last part of the petition's address. Leave empty to make one from the title. "
+            "It cannot change once the petition opens."
+        ),
         render_kw={"spellcheck": "false", "autocomplete": "off"},
     )
     submission_id = HiddenField()
@@ -82,11 +96,16 @@ class PetitionForm(PetitionDatesForm):
 
 class HidePetitionForm(FlaskForm):
     reason = TextBlockField(
-        "Reason for taking it down",
+        _l("Reason for taking it down"),
         validators=[
-            DataRequired("Enter the reason for taking the petition down"),
-            Length(max=HIDDEN_REASON_MAX, message=f"The reason must be {HIDDEN_REASON_MAX:,} characters or fewer"),
+            DataRequired(_l("Enter the reason for taking the petition down")),
+            Length(
+                max=HIDDEN_REASON_MAX,
+                message=_l(
+                    "The reason must be %(max)s characters or fewer", max=LazyString(format_number, HIDDEN_REASON_MAX)
+                ),
+            ),
         ],
-        description="Kept for organisers and administrators. The public page says only that it was taken down.",
+        description=_l("Kept for organisers and administrators. The public page says only that it was taken down."),
         render_kw={"rows": 4},
     )

@@ -6,6 +6,7 @@ import json
 
 from flask import Response as FlaskResponse
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from campaign.console import make_console_blueprint, require_admin
@@ -33,8 +34,10 @@ def requests() -> str | Response:
         try:
             if action == "erase":
                 report = subjects.erase_subject(form.email.data or "")
-                flash(f"Erased {report.signatures} signatures ({report.confirmed_signatures} taken off their "
-                      f"counts), {report.responses} responses and {report.mails} emails.", "success")  # fmt: skip
+                flash(_("Erased %(signatures)s signatures (%(confirmed)s taken off their counts), %(responses)s "
+                        "responses and %(mails)s emails.", signatures=report.signatures,
+                        confirmed=report.confirmed_signatures, responses=report.responses, mails=report.mails),
+                      "success")  # fmt: skip
                 return redirect(url_for(".requests"))
             if action == "export":
                 document = subjects.subject_export(form.email.data or "")

@@ -6,6 +6,7 @@ import logging
 
 from flask import Response as FlaskResponse
 from flask import abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from campaign.areas.service import area_note, lookup_for
@@ -155,7 +156,7 @@ def quotes(consultation_id: int, question_key: str) -> str | Response:
         if response_id is not None and not 0 < response_id < 2**31:
             response_id = None  # not a number any response could have
         if not ConfirmForm().validate_on_submit():
-            flash("Your form had expired. Please try again.", "error")
+            flash(_("Your form had expired. Please try again."), "error")
         elif response_id is not None:
             text = request.form.get("text")
             try:
@@ -167,11 +168,11 @@ def quotes(consultation_id: int, question_key: str) -> str | Response:
             except DomainError as error:
                 flash(error.message, "error")
             else:
-                flash("The quote has been saved.", "success")
+                flash(_("The quote has been saved."), "success")
                 return redirect(url_for(".quotes", consultation_id=consultation_id, question_key=question_key,
                                         page=page, _anchor=f"quote-{response_id}"))  # fmt: skip
         else:
-            flash("That answer could not be found. It may have been withdrawn.", "error")
+            flash(_("That answer could not be found. It may have been withdrawn."), "error")
     found = quote_service.quotes(consultation.id, definition, question_key, lookup)
     pages = max((len(found) + QUOTES_PER_PAGE - 1) // QUOTES_PER_PAGE, 1)
     page = min(page, pages)
