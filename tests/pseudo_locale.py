@@ -29,7 +29,7 @@ _UNTOUCHED = re.compile(
 _ASCII_WORD = re.compile(r"[A-Za-z]{2,}")
 # Things that are not words in any language: addresses, links, file names people download.
 _NOT_WORDS = re.compile(
-    r"[\w.+*-]+@[\w.-]+|https?://\S+|\b[\w-]+\.(?:csv|xlsx|json|pdf|png|svg)\b|\b(?:CSV|XLSX|JSON|PDF|API|URL|ID|UTC|GMT|TOTP|IP|oEmbed|HTTP|HTTPS|SVG|PNG|UK)\b"
+    r"[\w.+*-]+@[\w.-]+|[a-z][a-z0-9+.-]*://\S+|\b[\w-]+\.(?:csv|xlsx|json|pdf|png|svg)\b|\b[A-Z]{1,2}[0-9][0-9A-Z]?(?: ?[0-9][A-Z]{0,2})?\b|\b(?:CSV|XLSX|JSON|PDF|API|URL|ID|UTC|GMT|TOTP|IP|oEmbed|HTTP|HTTPS|SVG|PNG|UK)\b"
 )
 _SKIPPED_ELEMENTS = frozenset({"script", "style", "code", "pre", "kbd", "samp", "textarea", "template"})
 _VOID_ELEMENTS = frozenset(

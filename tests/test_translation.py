@@ -77,3 +77,29 @@ def test_pages_speak_the_site_language(app: Flask) -> None:
     assert '<html lang="el">' in page
     assert "Ｐｅｔｉｔｉｏｎｓ" in page  # the main navigation, through the catalogue
     assert untranslated(page) == []
+
+
+def test_the_petition_page_and_list_speak_the_site_language(app: Flask) -> None:
+    from campaign.extensions import db
+    from campaign.petitions.models import Petition
+    from tests.helpers import csrf_token, in_days, make_organiser, make_petition
+
+    organiser_id = make_organiser(app, organisation="Φόρουμ κατοίκων")
+    petition_id = make_petition(app, organiser_id, title="Άρση της απαγόρευσης", state="open", target=200,
+                                closes_at=in_days(30), slug="arsi", body="Οι αστυνομικοί να μιλούν με τους κατοίκους.")  # fmt: skip
+    with app.app_context():
+        petition = db.session.get_one(Petition, petition_id)
+        petition.signature_count = 120  # past a milestone
+        petition.summary = "Σύντομη περίληψη."
+        db.session.commit()
+    client = app.test_client()
+    for address in ("/", "/petitions/arsi"):
+        page = client.get(address).get_data(as_text=True)
+        assert pseudo("Sign this petition") in page or address == "/"
+        assert untranslated(page) == [], address
+    page = client.get("/petitions/arsi").get_data(as_text=True)
+    errors = client.post(
+        "/petitions/arsi/sign", data={"csrf_token": csrf_token(page.encode()), "name": "", "email": ""}
+    )
+    assert errors.status_code == 200 and pseudo("There is a problem") in errors.get_data(as_text=True)
+    assert untranslated(errors.get_data(as_text=True)) == []

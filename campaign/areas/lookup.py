@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
+from campaign.i18n import N_, gettext
 from campaign.text import clean_line
 
-ELSEWHERE = "Elsewhere in the UK"
-OUTSIDE_UK = "Outside the UK"
-NO_POSTCODE = "No postcode given"
+# Stored and exported in English; pages show them through the catalogue (see summaries.present).
+ELSEWHERE = N_("Elsewhere in the UK")
+OUTSIDE_UK = N_("Outside the UK")
+NO_POSTCODE = N_("No postcode given")
 # Shown after the organisation's own areas, in this order.
 OTHER_PLACES = (ELSEWHERE, OUTSIDE_UK, NO_POSTCODE)
 
@@ -35,13 +37,18 @@ def normalise_prefix(raw: str) -> str:
     """``yo1`` -> ``YO1``, ``yo1  7`` -> ``YO1 7``; raises InvalidPrefix with a message to show."""
     prefix = re.sub(r"\s+", " ", clean_line(raw).upper())
     if not prefix:
-        raise InvalidPrefix("Enter a postcode prefix, such as YO, YO1 or YO1 7")
+        raise InvalidPrefix(gettext("Enter a postcode prefix, such as YO, YO1 or YO1 7"))
     if _FULL_POSTCODE.fullmatch(prefix):
         sector = prefix[:-2].strip()
-        raise InvalidPrefix(f"“{prefix}” is a whole postcode; use its district or sector, such as {sector}")
+        raise InvalidPrefix(
+            gettext("“%(prefix)s” is a whole postcode; use its district or sector, such as %(sector)s",
+                    prefix=prefix, sector=sector)
+        )  # fmt: skip
     if _AREA.fullmatch(prefix) or _DISTRICT.fullmatch(prefix) or _SECTOR.fullmatch(prefix):
         return prefix
-    raise InvalidPrefix(f"“{prefix[:12]}” is not a postcode area (YO), district (YO1) or sector (YO1 7)")
+    raise InvalidPrefix(
+        gettext("“%(prefix)s” is not a postcode area (YO), district (YO1) or sector (YO1 7)", prefix=prefix[:12])
+    )
 
 
 def sector_of(postcode: str) -> str:

@@ -21,6 +21,7 @@ from campaign.db import transaction
 from campaign.errors import DomainError, NotFound, ValidationFailed
 from campaign.exports.safe import from_spreadsheet, spreadsheet_safe
 from campaign.extensions import db
+from campaign.i18n import gettext as _
 from campaign.text import clean_line
 
 logger = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ def parse_mapping_csv(text: str) -> list[MappingRow]:
     try:
         records = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     except csv.Error as error:
-        raise MappingProblems([("File", f"is not readable as CSV ({error})")]) from None
+        raise MappingProblems([(_("File"), _("is not readable as CSV (%(error)s)", error=error))]) from None
     for line, record in enumerate(records, start=1):
         cells = [cell.strip() for cell in record]
         while cells and not cells[-1]:
@@ -71,27 +72,37 @@ def parse_mapping_csv(text: str) -> list[MappingRow]:
         if line == 1 and [cell.casefold() for cell in cells] == ["prefix", "area"]:
             continue
         if len(rows) + len(problems) >= MAX_MAPPING_ROWS:
-            problems.append((f"Line {line}", f"is past the limit of {MAX_MAPPING_ROWS:,} rows"))
+            problems.append(
+                (_("Line %(line)s", line=line), _("is past the limit of %(rows)s rows", rows=f"{MAX_MAPPING_ROWS:,}"))
+            )
             break
         if len(cells) == 1:
-            problems.append((f"Line {line}", "needs the area's name after the prefix, e.g. YO1,York"))
+            problems.append((_("Line %(line)s", line=line), _("needs the area's name after the prefix, e.g. YO1,York")))
             continue
         if len(cells) > 2:
-            problems.append((f"Line {line}", "should have two columns: a postcode prefix, then the area's name"))
+            problems.append(
+                (_("Line %(line)s", line=line), _("should have two columns: a postcode prefix, then the area's name"))
+            )
             continue
         try:
             prefix = normalise_prefix(cells[0])
             area = _check_name(from_spreadsheet(cells[1]))
         except InvalidPrefix as error:
-            problems.append((f"Line {line}", error.message))
+            problems.append((_("Line %(line)s", line=line), error.message))
             continue
         except ValueError as error:
-            problems.append((f"Line {line}", str(error)))
+            problems.append((_("Line %(line)s", line=line), str(error)))
             continue
         if prefix in seen:
             earlier_area, earlier_line = seen[prefix]
             if earlier_area != area:
-                problems.append((f"Line {line}", f"{prefix} is already given to {earlier_area} on line {earlier_line}"))
+                problems.append(
+                    (
+                        _("Line %(line)s", line=line),
+                        _("%(prefix)s is already given to %(area)s on line %(earlier)s",
+                          prefix=prefix, area=earlier_area, earlier=earlier_line),
+                    )
+                )  # fmt: skip
             continue
         seen[prefix] = (area, line)
         rows.append(MappingRow(prefix, area))

@@ -22,6 +22,7 @@ from campaign.candidates.service import candidates_for
 from campaign.consultations.models import Consultation, ConsultationResponse, ResponseState
 from campaign.consultations.service import definition_of
 from campaign.extensions import db
+from campaign.i18n import gettext as _
 from campaign.outcomes.models import PetitionUpdate
 from campaign.outcomes.service import updates_for
 from campaign.petitions.models import Petition, PublicStatus
@@ -97,15 +98,17 @@ def _petition_part(petition: Petition, zone: ZoneInfo, now: datetime) -> Petitio
     ).one()  # fmt: skip
     key = f"p{petition.id}-"
     shown = 0 if is_small(summary.confirmed_all_time) else summary.confirmed_all_time
-    areas = counts_figure("Verified signatures by area", summary.by_area, summary.confirmed_all_time,
-                          key=f"{key}areas", suppress=True, label_head="Area", count_head="Signatures",
-                          share_of="signatures")  # fmt: skip
+    areas = counts_figure(_("Verified signatures by area"), summary.by_area, summary.confirmed_all_time,
+                          key=f"{key}areas", suppress=True, label_head=_("Area"), count_head=_("Signatures"),
+                          share_of=_("signatures"))  # fmt: skip
     return PetitionPart(
         petition=petition,
         confirmed=summary.confirmed_all_time,
         confirmed_text=_count_text(summary.confirmed_all_time),
-        progress=progress_chart("Verified signatures against the target", shown, summary.target, key=f"{key}progress"),
-        over_time=over_time_figure("Verified signatures each week", summary.daily, key=f"{key}weeks", suppress=True),
+        progress=progress_chart(
+            _("Verified signatures against the target"), shown, summary.target, key=f"{key}progress"
+        ),
+        over_time=over_time_figure(_("Verified signatures each week"), summary.daily, key=f"{key}weeks", suppress=True),
         areas=areas,
         candidates=candidates_for(petition.id),
         updates=updates_for(petition.id),
@@ -140,8 +143,8 @@ def _consultation_part(consultation: Consultation) -> tuple[ConsultationPart, in
             chosen = featured[:QUOTES_PER_QUESTION]
         figure = question_figure(question, suppress=True, key_prefix=key)
         parts.append(QuestionPart(question, figure, themes, chosen))
-    areas = counts_figure("Respondents by area", summary.by_area, summary.total, key=f"{key}areas", suppress=True,
-                          label_head="Area", share_of="respondents")  # fmt: skip
+    areas = counts_figure(_("Respondents by area"), summary.by_area, summary.total, key=f"{key}areas", suppress=True,
+                          label_head=_("Area"), share_of=_("respondents"))  # fmt: skip
     if is_small(summary.total):
         first = last = None
     part = ConsultationPart(consultation, summary.total, _count_text(summary.total), areas, parts, first, last)

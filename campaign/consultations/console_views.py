@@ -273,7 +273,9 @@ def _earlier_choices(consultation: Consultation, before_key: str | None) -> list
         if question.key == before_key:
             break
         if question.type in {"single_choice", "multiple_choice", "yes_no", "likert"}:
-            choices.append(SelectChoice(question.key, f"{question.key}: {question.label[:60]}"))
+            choices.append(
+                SelectChoice(question.key, f"{question.key}: {question.label[:60]}", render_kw={"translate": "no"})
+            )
     return choices
 
 

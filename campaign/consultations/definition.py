@@ -47,6 +47,12 @@ _BUILT_IN_LABELS = (
 )
 OTHER_CODE = "other"
 
+
+def display_scale(scale: tuple[str, ...]) -> tuple[str, ...]:
+    """The built-in agree/disagree scale is stored in English and shown in the site's language."""
+    return tuple(gettext(label) for label in scale) if scale == DEFAULT_SCALE else scale
+
+
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 MAX_SECTIONS, MAX_QUESTIONS, MAX_OPTIONS, MAX_STATEMENTS = 30, 100, 50, 30

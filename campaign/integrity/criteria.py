@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_
 
 from campaign.errors import ValidationFailed
+from campaign.i18n import gettext as _
 from campaign.identity import InvalidEmail, canonical_email, name_key, normalise_postcode
 from campaign.integrity.screening import keyed_hash
 from campaign.mail.service import mask_email
@@ -68,7 +69,7 @@ class Criteria:
         if self.name_pattern:
             parts.append(f"Name like: {self.name_pattern}")
         if self.postcode_prefixes:
-            parts.append("Postcode starting: " + ", ".join(self.postcode_prefixes))
+            parts.append(_("Postcode starting: %(prefixes)s", prefixes=", ".join(self.postcode_prefixes)))
         if self.since or self.until:
             parts.append(f"Signed between {self.since or 'the start'} and {self.until or 'now'} (UTC)")
         return parts
@@ -130,7 +131,9 @@ def parse_criteria(
             continue
         value = normalise_postcode(value) or value  # a whole postcode typed without its space
         if not _PREFIX.match(value):
-            errors["postcode_prefixes"] = f"“{value[:20]}” is not the start of a UK postcode, like YO1, YO1 7 or LS"
+            errors["postcode_prefixes"] = _(
+                "“%(value)s” is not the start of a UK postcode, like YO1, YO1 7 or LS", value=value[:20]
+            )
             break
         criteria.postcode_prefixes.append(value)
     if since and until and since >= until:

@@ -14,6 +14,8 @@ from campaign.accounts.models import Organiser
 from campaign.db import transaction, utcnow
 from campaign.errors import DomainError, InvalidTransition, NotFound, ValidationFailed
 from campaign.extensions import db
+from campaign.i18n import gettext as _
+from campaign.i18n import lazy_gettext as _l
 from campaign.lifecycle import back_to_draft, close_due, close_now, open_now, persist_date_closure
 from campaign.markup import render_markdown
 from campaign.petitions.models import (
@@ -34,7 +36,7 @@ logger = logging.getLogger(__name__)
 
 class PetitionGone(DomainError):
     status_code = 410
-    title = "This petition has been taken down"
+    title = _l("This petition has been taken down")
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,7 @@ def dashboard(organiser: Organiser, status: str, now: datetime) -> Dashboard:
     """The console's list: the organiser's petitions with their status, filtered by one status."""
     rows = [(petition, petition.public_status(now)) for petition in petitions_for_organiser(organiser)]
     counts: dict[PublicStatus, int] = {}
-    for _, petition_status in rows:
+    for _petition, petition_status in rows:
         counts[petition_status] = counts.get(petition_status, 0) + 1
     shown = [(petition, s) for petition, s in rows if not status or s.value == status]
     return Dashboard(petitions=shown, counts=counts, total=len(rows))
@@ -162,12 +164,12 @@ def get_public_petition(slug: str, now: datetime) -> Petition:
     """The petition behind a public URL: drafts and scheduled ones do not exist yet."""
     petition = db.session.scalar(select(Petition).where(Petition.slug == slug))
     if petition is None:
-        raise NotFound("There is no petition at this address. Check the link, or look at the open petitions.")
+        raise NotFound(_("There is no petition at this address. Check the link, or look at the open petitions."))
     status = petition.public_status(now)
     if status == PublicStatus.HIDDEN:
-        raise PetitionGone("This petition has been taken down and is no longer available.")
+        raise PetitionGone(_("This petition has been taken down and is no longer available."))
     if not petition.is_publicly_visible(now):
-        raise NotFound("There is no petition at this address. Check the link, or look at the open petitions.")
+        raise NotFound(_("There is no petition at this address. Check the link, or look at the open petitions."))
     return petition
 
 
@@ -251,7 +253,7 @@ def _validate(draft: PetitionDraft, petition: Petition | None, now: datetime, *,
             )
             for field in ("title", "summary", "body", "slug"):
                 if getattr(draft, field) != getattr(current, field):
-                    errors[field] = "This cannot change now the petition is open: people have signed this wording"
+                    errors[field] = _("This cannot change now the petition is open: people have signed this wording")
         if draft.opens_at != petition.opens_at:
             errors["opens_at"] = "The opening date cannot change once the petition has opened"
     if errors:

@@ -59,20 +59,20 @@ def petition(petition_id: int) -> str:
     now = utcnow()
     summary = summarise_petition(petition, date_range, site_zone(), now)
     milestones = [m.threshold for m in summary.milestones if m.threshold < summary.target]
-    hourly = column_chart("Signatures in the last 72 hours", [Point(f"{h:%H}:00", c) for h, c in summary.hourly],
-                          key="hourly", y_label="Signatures")  # fmt: skip
-    progress = progress_chart("Progress to the target", summary.confirmed_all_time, summary.target,
+    hourly = column_chart(_("Signatures in the last 72 hours"), [Point(f"{h:%H}:00", c) for h, c in summary.hourly],
+                          key="hourly", y_label=_("Signatures"))  # fmt: skip
+    progress = progress_chart(_("Progress to the target"), summary.confirmed_all_time, summary.target,
                               key="progress", milestones=milestones)  # fmt: skip
-    areas = counts_figure("Signatures by area", summary.by_area, summary.confirmed, key="areas", suppress=False,
-                          label_head="Area" if summary.areas_defined else "Postcode district",
-                          count_head="Signatures", share_of="signatures")  # fmt: skip
+    areas = counts_figure(_("Signatures by area"), summary.by_area, summary.confirmed, key="areas", suppress=False,
+                          label_head=_("Area") if summary.areas_defined else _("Postcode district"),
+                          count_head=_("Signatures"), share_of=_("signatures"))  # fmt: skip
     return render_template(
         "console/summaries/petition.html",
         petition=petition,
         summary=summary,
         errors=errors,
         progress=progress,
-        daily=over_time_figure("Signatures each day", summary.daily, key="daily", suppress=False),
+        daily=over_time_figure(_("Signatures each day"), summary.daily, key="daily", suppress=False),
         hourly=hourly,
         areas=areas,
         export_query={k: v for k, v in request.args.items() if k in {"start", "end"} and not errors},
@@ -106,9 +106,9 @@ def consultation(consultation_id: int) -> str:
             table = crosstab(consultation.id, definition, lookup, row_key, by or BY_AREA, start=start, end=end)
         except KeyError:
             table_error = "Choose two different choice questions, or a question and area."
-    areas = counts_figure("Respondents by area", summary.by_area, summary.total, key="respondent-areas",
-                          suppress=False, label_head="Area" if summary.areas_defined else "Postcode district",
-                          share_of="respondents")  # fmt: skip
+    areas = counts_figure(_("Respondents by area"), summary.by_area, summary.total, key="respondent-areas",
+                          suppress=False, label_head=_("Area") if summary.areas_defined else _("Postcode district"),
+                          share_of=_("respondents"))  # fmt: skip
     return render_template(
         "console/summaries/consultation.html",
         consultation=consultation,

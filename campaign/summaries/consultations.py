@@ -21,7 +21,15 @@ from sqlalchemy import select
 
 from campaign.areas.lookup import AreaLookup
 from campaign.consultations.answers import condition_met
-from campaign.consultations.definition import OTHER_CODE, Condition, Definition, Option, Question, Section
+from campaign.consultations.definition import (
+    OTHER_CODE,
+    Condition,
+    Definition,
+    Option,
+    Question,
+    Section,
+    display_scale,
+)
 from campaign.consultations.models import ConsultationResponse, ResponseState
 from campaign.extensions import db
 from campaign.i18n import gettext as _
@@ -198,7 +206,7 @@ class _Tally:
             result.counts = [Count(o.code, o.label, self.codes[o.code], share(self.codes[o.code])) for o in choices]
         elif question.type == "likert":
             result.counts = [Count(str(n), label, self.points[n], share(self.points[n]))
-                             for n, label in enumerate(question.scale, start=1)]  # fmt: skip
+                             for n, label in enumerate(display_scale(question.scale), start=1)]  # fmt: skip
             result.mean, result.median = _mean_and_median(self.points)
         elif question.type == "matrix":
             for statement in question.statements:

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from campaign.areas.lookup import AreaLookup
+from campaign.areas.lookup import OTHER_PLACES, AreaLookup
 from campaign.consultations.answers import visible_questions
 from campaign.consultations.definition import OTHER_CODE, Definition, Question
+from campaign.i18n import gettext
 from campaign.summaries.consultations import CHOICE_LIKE, has_conditions, submitted_rows
 
 BY_AREA = "area"
@@ -83,7 +84,9 @@ def crosstab(
         pairs.update((r, c) for r in row_values for c in column_values)
     if column_question is None:
         column_codes = lookup.order(columns_seen)
-        column_labels, column_title = column_codes, "Area"
+        # Area names are the organisation's own; the catch-alls ("No postcode given") are ours.
+        column_labels = [gettext(code) if code in OTHER_PLACES else code for code in column_codes]
+        column_title = gettext("Area")
     else:
         column_codes, column_labels = _labels(column_question)
         column_title = column_question.label

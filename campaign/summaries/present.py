@@ -17,6 +17,8 @@ from babel import dates
 from flask import current_app
 from markupsafe import Markup
 
+from campaign.areas.lookup import OTHER_PLACES
+from campaign.consultations.definition import display_scale
 from campaign.i18n import gettext as _
 from campaign.summaries.charts import Bar, Point, Segment, StackedRow, bar_chart, column_chart, stacked_bar_chart
 from campaign.summaries.consultations import QuestionSummary
@@ -37,6 +39,20 @@ def hidden_note() -> str:
 def format_day(day: date) -> str:
     """'21 November 2026' in the site's language (a calendar day: no time zone to apply)."""
     return dates.format_date(day, "d MMMM y", locale=str(current_app.config.get("LANGUAGE") or "en_GB"))
+
+
+def scale_labels(scale: Sequence[str]) -> list[str]:
+    return list(display_scale(tuple(scale)))
+
+
+def place_label(label: str) -> str:
+    """Area names are the organisation's own; the three catch-alls are ours, so translated."""
+    return _(label) if label in OTHER_PLACES else label
+
+
+def short_day(day: date) -> str:
+    """'21 Nov' in the site's language, for chart axes."""
+    return dates.format_date(day, "d MMM", locale=str(current_app.config.get("LANGUAGE") or "en_GB"))
 
 
 def percent(part: int, whole: int) -> str:
@@ -73,7 +89,8 @@ def counts_figure(
     counts = [count for _, count in rows]
     hidden = hidden_cells(counts) if suppress else set()
     bars, table_rows = [], []
-    for index, (label, count) in enumerate(rows):
+    for index, (raw_label, count) in enumerate(rows):
+        label = place_label(raw_label)
         is_hidden = index in hidden
         share = "—" if is_hidden else percent(count, whole)
         bars.append(
@@ -109,8 +126,8 @@ def question_figure(summary: QuestionSummary, *, suppress: bool, key_prefix: str
                 "%(mean)s out of %(points)s (1 = %(lowest)s, %(points)s = %(highest)s)",
                 mean=f"{summary.mean:.1f}",
                 points=points,
-                lowest=question.scale[0],
-                highest=question.scale[-1],
+                lowest=scale_labels(question.scale)[0],
+                highest=scale_labels(question.scale)[-1],
             )
             figure.facts.append((_("Average"), average))
             if not suppress or summary.answered >= MIN_FOR_MEDIAN:
@@ -127,7 +144,7 @@ def question_figure(summary: QuestionSummary, *, suppress: bool, key_prefix: str
 
 def _matrix_figure(summary: QuestionSummary, key: str, *, suppress: bool) -> Figure:
     question = summary.question
-    scale = list(question.scale)
+    scale = scale_labels(question.scale)
     stacked, table_rows = [], []
     withheld = 0
     for row in summary.matrix:
@@ -223,7 +240,7 @@ def _number_figure(summary: QuestionSummary, key: str, *, suppress: bool) -> Fig
 def over_time_figure(title: str, days: Sequence[tuple[date, int]], *, key: str, suppress: bool) -> Figure:
     """Daily columns for the console; weekly bars (weeks starting Monday) with small weeks hidden when suppressing."""
     if not suppress:
-        points = [Point(f"{day.day} {day:%b}", count) for day, count in days]
+        points = [Point(short_day(day), count) for day, count in days]
         rows = [[format_day(day), f"{count:,}"] for day, count in days]
         return Figure(column_chart(title, points, key=key, y_label=_("Signatures")),
                       Table(title, [_("Day"), _("Signatures")], rows))  # fmt: skip

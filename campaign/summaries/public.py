@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from campaign.consultations.definition import display_scale
 from campaign.summaries.consultations import TEXT_TYPES, ConsultationSummary, QuestionSummary
 from campaign.summaries.present import MIN_ANSWERS, MIN_FOR_MEDIAN
 from campaign.summaries.suppression import FEWER_THAN, THRESHOLD, WITHHELD, hidden_cells, is_small, widened_ranges
@@ -54,7 +55,7 @@ def question_results(summary: QuestionSummary) -> dict[str, Any]:
             result["median"] = summary.median if summary.answered >= MIN_FOR_MEDIAN else None
     elif kind == "matrix":
         result["statements"] = [_matrix_row(row.code, row.label, row.counts, row.answered, row.mean,
-                                            list(question.scale)) for row in summary.matrix]  # fmt: skip
+                                            list(display_scale(question.scale))) for row in summary.matrix]  # fmt: skip
     elif kind == "ranking":
         hidden = hidden_cells([row.first for row in summary.ranking])
         result["places"] = question.top or len(question.options)

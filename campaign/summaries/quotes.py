@@ -142,8 +142,8 @@ def save_quote(
         if cleaned is not None and (cleaned == automatic.strip() or not cleaned):
             cleaned = None
         if cleaned is not None and not is_further_redaction(automatic, cleaned):
-            raise ValidationFailed({"text": "You can only remove words, by replacing them with […]: "
-                                            "quotes must stay in the respondent's own words"})  # fmt: skip
+            raise ValidationFailed({"text": _("You can only remove words, by replacing them with […]: "
+                                              "quotes must stay in the respondent's own words")})  # fmt: skip
         choice = db.session.scalar(
             select(QuoteChoice).where(QuoteChoice.response_id == response_id, QuoteChoice.question_key == question_key)
         )
