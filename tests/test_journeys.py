@@ -291,7 +291,7 @@ def test_an_organiser_opens_a_petition_watches_it_invalidates_one_and_downloads_
     page.get_by_label("Signature target").fill("50")
     page.get_by_label("Web address (optional)").fill("number-10-bus")
     page.get_by_role("button", name="Save draft").click()
-    page.get_by_role("link", name="Open petition").click()
+    page.get_by_role("link", name="Open petition", exact=True).click()
     page.get_by_role("button", name=re.compile("Open")).click()
     page.get_by_role("link", name="Close now").wait_for()  # offered only once it is open
     console_url = page.url
