@@ -11,10 +11,10 @@ from functools import lru_cache
 
 from babel import Locale
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 from markupsafe import Markup, escape
 
 from campaign.i18n import gettext as _
+from campaign.i18n import site_locale
 from campaign.text import clean_line
 
 # Providers where dots in the local part are ignored when delivering.
@@ -144,7 +144,7 @@ def _country_options(language: str) -> str:
 def country_options_html(selected: str | None) -> Markup:
     """The <option>s of the country list, built once per language: rendering 250 options per page view
     was most of the petition page's cost."""
-    options = _country_options(str(current_app.config.get("LANGUAGE") or "en_GB"))
+    options = _country_options(site_locale())
     if selected and country_name(selected):
         options = options.replace(f'<option value="{selected}">', f'<option value="{selected}" selected>', 1)
     placeholder = Markup('<option value="">%s</option>') % _("Choose your country")

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 from babel import dates
 from flask import current_app
 
+from campaign.i18n import site_locale
+
 
 def site_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["TIMEZONE"])
@@ -24,22 +26,17 @@ def from_local(value: datetime) -> datetime:
     return value.replace(tzinfo=site_zone()).astimezone(UTC)
 
 
-def _locale() -> str:
-    return str(current_app.config.get("LANGUAGE") or "en_GB")
-
-
 def format_datetime(value: datetime | None) -> str:
     """'21 November 2026, 6:30pm' in the site's zone and language."""
     if value is None:
         return ""
     local = to_local(value)
-    locale = _locale()
+    locale = site_locale()
+    day = dates.format_date(local, "d MMMM y", locale=locale)
     if not locale.startswith("en"):
-        day = dates.format_date(local, "d MMMM y", locale=locale)
         return f"{day}, {dates.format_time(local, 'short', locale=locale)}"
     # English as people write it on a notice: 6:30pm, not 18:30 or 6:30 PM.
     hour = local.strftime("%I").lstrip("0") or "12"
-    day = dates.format_date(local, "d MMMM y", locale=locale)
     return f"{day}, {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
 
 
@@ -47,4 +44,4 @@ def format_date(value: datetime | None) -> str:
     """'21 November 2026' in the site's zone and language."""
     if value is None:
         return ""
-    return dates.format_date(to_local(value), "d MMMM y", locale=_locale())
+    return dates.format_date(to_local(value), "d MMMM y", locale=site_locale())

@@ -53,18 +53,17 @@ _previews: TTLCache[bytes] = TTLCache(max_entries=256)
 @public
 def petition_preview(slug: str) -> Response:
     petition = service.get_public_petition(slug, utcnow())
-    count = petition.signature_count
+    count, percent = petition.signature_count, petition.progress_percent()
     count_text = ngettext("%(count)s signature", "%(count)s signatures", count, count=f"{count:,}")
     if count >= petition.target:
         target_text = gettext("Target of %(target)s reached", target=f"{petition.target:,}")
     else:
-        percent, target = petition.progress_percent(), f"{petition.target:,}"
-        target_text = gettext("%(percent)s%% of the target of %(target)s", percent=percent, target=target)
+        target_text = gettext(
+            "%(percent)s%% of the target of %(target)s", percent=percent, target=f"{petition.target:,}"
+        )
     body = _previews.get_or_set(
         (slug, petition.title),
         PREVIEW_REDRAW_SECONDS if hot_cache_seconds() > 0 else 0,
-        lambda: petition_preview_png(
-            petition.title, count_text, target_text, petition.progress_percent(), current_app.config["SITE_NAME"]
-        ),
+        lambda: petition_preview_png(petition.title, count_text, target_text, percent, current_app.config["SITE_NAME"]),
     )
     return _picture(body, "image/png", PREVIEW_MAX_AGE)

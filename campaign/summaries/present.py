@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from babel import dates
-from flask import current_app
 from markupsafe import Markup
 
 from campaign.areas.lookup import OTHER_PLACES
 from campaign.consultations.definition import display_scale
 from campaign.i18n import gettext as _
+from campaign.i18n import site_locale
 from campaign.summaries.charts import Bar, Point, Segment, StackedRow, bar_chart, column_chart, stacked_bar_chart
 from campaign.summaries.consultations import QuestionSummary
 from campaign.summaries.suppression import THRESHOLD, fewer_than, hidden_cells, is_small, shown, widened_ranges
@@ -38,11 +38,7 @@ def hidden_note() -> str:
 
 def format_day(day: date) -> str:
     """'21 November 2026' in the site's language (a calendar day: no time zone to apply)."""
-    return dates.format_date(day, "d MMMM y", locale=str(current_app.config.get("LANGUAGE") or "en_GB"))
-
-
-def scale_labels(scale: Sequence[str]) -> list[str]:
-    return list(display_scale(tuple(scale)))
+    return dates.format_date(day, "d MMMM y", locale=site_locale())
 
 
 def place_label(label: str) -> str:
@@ -52,7 +48,7 @@ def place_label(label: str) -> str:
 
 def short_day(day: date) -> str:
     """'21 Nov' in the site's language, for chart axes."""
-    return dates.format_date(day, "d MMM", locale=str(current_app.config.get("LANGUAGE") or "en_GB"))
+    return dates.format_date(day, "d MMM", locale=site_locale())
 
 
 def percent(part: int, whole: int) -> str:
@@ -126,8 +122,8 @@ def question_figure(summary: QuestionSummary, *, suppress: bool, key_prefix: str
                 "%(mean)s out of %(points)s (1 = %(lowest)s, %(points)s = %(highest)s)",
                 mean=f"{summary.mean:.1f}",
                 points=points,
-                lowest=scale_labels(question.scale)[0],
-                highest=scale_labels(question.scale)[-1],
+                lowest=display_scale(question.scale)[0],
+                highest=display_scale(question.scale)[-1],
             )
             figure.facts.append((_("Average"), average))
             if not suppress or summary.answered >= MIN_FOR_MEDIAN:
@@ -144,7 +140,7 @@ def question_figure(summary: QuestionSummary, *, suppress: bool, key_prefix: str
 
 def _matrix_figure(summary: QuestionSummary, key: str, *, suppress: bool) -> Figure:
     question = summary.question
-    scale = scale_labels(question.scale)
+    scale = list(display_scale(question.scale))
     stacked, table_rows = [], []
     withheld = 0
     for row in summary.matrix:
